@@ -11,5 +11,6 @@ export * from './fake-backend.js';
 export * from './fd.js';
 export * from './fd-tracker.js';
 export * from './info-layouts.js';
+export * from './poller.js';
 export * from './result.js';
 export * from './uapi-enums.js';
