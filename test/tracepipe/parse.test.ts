@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseTraceLine } from '../../src/tracepipe/parse.js';
+import { type TraceLine, parseTraceLine } from '../../src/tracepipe/parse.js';
 
-const CASES: Array<[string, Partial<ReturnType<typeof parseTraceLine>>]> = [
+const CASES: Array<[string, Partial<TraceLine>]> = [
   [
     '           <...>-13941   [001] ...1.   925.065894: tracing_mark_write: hi',
     {
