@@ -222,23 +222,28 @@ export class ByteWriter {
   }
 
   u8(v: number): this {
-    this.dv.setUint8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.dv.setUint8(at, v);
     return this;
   }
   u16(v: number): this {
-    this.dv.setUint16(this.reserve(2), v, this.littleEndian);
+    const at = this.reserve(2);
+    this.dv.setUint16(at, v, this.littleEndian);
     return this;
   }
   u32(v: number): this {
-    this.dv.setUint32(this.reserve(4), v >>> 0, this.littleEndian);
+    const at = this.reserve(4);
+    this.dv.setUint32(at, v >>> 0, this.littleEndian);
     return this;
   }
   i32(v: number): this {
-    this.dv.setInt32(this.reserve(4), v | 0, this.littleEndian);
+    const at = this.reserve(4);
+    this.dv.setInt32(at, v | 0, this.littleEndian);
     return this;
   }
   u64(v: bigint): this {
-    this.dv.setBigUint64(this.reserve(8), BigInt.asUintN(64, v), this.littleEndian);
+    const at = this.reserve(8);
+    this.dv.setBigUint64(at, BigInt.asUintN(64, v), this.littleEndian);
     return this;
   }
   bytes(b: Uint8Array): this {

@@ -27,3 +27,22 @@ describe('ByteReader', () => {
     assert.equal(r.skip(2).u64(), 0xffffffffffffffffn);
   });
 });
+
+describe('ByteWriter growth', () => {
+  it('keeps writing correctly past its initial capacity', () => {
+    const w = new ByteWriter('little', 16);
+    for (let i = 0; i < 40; i++) w.u8(i);
+    w.u16(0x1234).u32(0xdeadbeef).i32(-1).u64(7n);
+    const out = w.finish();
+    assert.equal(out.length, 40 + 2 + 4 + 4 + 8);
+    assert.deepEqual(
+      [...out.subarray(0, 40)],
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    const r = new ByteReader(out, 'little', 'w').seek(40);
+    assert.equal(r.u16(), 0x1234);
+    assert.equal(r.u32(), 0xdeadbeef);
+    assert.equal(r.i32(), -1);
+    assert.equal(r.u64(), 7n);
+  });
+});
