@@ -3,9 +3,6 @@
  * program headers pointing at sections, and can use extended numbering (`e_shnum = 0`, `SHN_XINDEX`,
  * `PN_XNUM`). Also encoders for string tables, symbols, relocations and notes. Used to build edge cases
  * that real toolchains rarely produce; readelf cross-checks its output in the edge-case tests.
- *
- * Every ByteWriter here is created with its final capacity: ByteWriter's growth path currently writes
- * through the DataView of the old buffer (reported upstream), so the writers must never grow.
  */
 import { ELF64_SIZES, EM, ET, PN_XNUM, SHN, SHT } from '../../src/elf/index.js';
 import { type ByteOrder, ByteWriter } from '../../src/internal/bytes.js';
