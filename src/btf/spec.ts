@@ -1,0 +1,293 @@
+/**
+ * `Spec`: a parsed BTF blob. Parsing only indexes and validates the records; types are decoded on
+ * demand and cached, and a name index is built on the first lookup by name. Split BTF (kernel
+ * modules) is parsed against a base spec: its type IDs and string offsets continue after the base's.
+ */
+import type { ByteOrder } from '../internal/bytes.js';
+import { ByteReader } from '../internal/bytes.js';
+import { type DecodeContext, decodeType, recordKind } from './decode.js';
+import { AmbiguousTypeError, TypeNotFoundError } from './errors.js';
+import { Kind } from './kind.js';
+import { NameHashIndex } from './name-index.js';
+import { StringTable } from './string-table.js';
+import { alignof, essentialName, sizeof } from './type-utils.js';
+import {
+  ArrayType,
+  Const,
+  Datasec,
+  DeclTag,
+  Enum,
+  Float,
+  Func,
+  FuncProto,
+  Fwd,
+  Int,
+  Pointer,
+  Restrict,
+  Struct,
+  type Type,
+  type TypeClass,
+  Typedef,
+  type TypeResolver,
+  TypeTag,
+  Union,
+  UnknownType,
+  Var,
+  Volatile,
+  voidType,
+} from './types.js';
+import { type BtfHeader, type LayoutEntry, parseBtfHeader, parseLayoutSection } from './wire-header.js';
+import { scanTypes } from './wire-types.js';
+
+/** Options of `loadSpec`. */
+export interface LoadSpecOptions {
+  /** Base spec for split BTF (e.g. vmlinux when loading a module's BTF). */
+  base?: Spec;
+  /** Section name used in parse errors (default `.BTF`). */
+  section?: string;
+}
+
+const CLASS_KINDS = new Map<TypeClass, readonly number[]>([
+  [Int, [Kind.Int]],
+  [Pointer, [Kind.Pointer]],
+  [ArrayType, [Kind.Array]],
+  [Struct, [Kind.Struct]],
+  [Union, [Kind.Union]],
+  [Enum, [Kind.Enum, Kind.Enum64]],
+  [Fwd, [Kind.Fwd]],
+  [Typedef, [Kind.Typedef]],
+  [Volatile, [Kind.Volatile]],
+  [Const, [Kind.Const]],
+  [Restrict, [Kind.Restrict]],
+  [Func, [Kind.Func]],
+  [FuncProto, [Kind.FuncProto]],
+  [Var, [Kind.Var]],
+  [Datasec, [Kind.Datasec]],
+  [Float, [Kind.Float]],
+  [DeclTag, [Kind.DeclTag]],
+  [TypeTag, [Kind.TypeTag]],
+]);
+
+type NameIndex = Map<string, number | number[]>;
+
+/** Parses a `.BTF` blob (either byte order) into a `Spec`. Throws ParseError on malformed input. */
+export function loadSpec(bytes: Uint8Array, options: LoadSpecOptions = {}): Spec {
+  return new Spec(bytes, options);
+}
+
+/** A set of BTF types: lookup by ID and name, iteration, sizes. Created by `loadSpec`. */
+export class Spec implements TypeResolver {
+  readonly byteOrder: ByteOrder;
+  readonly header: BtfHeader;
+  /** The base spec of split BTF, if any. */
+  readonly base: Spec | undefined;
+  /** ID of this spec's first own type (1, or after the base's last type). */
+  readonly firstID: number;
+  readonly strings: StringTable;
+  /** Layout section entries by kind (empty when the blob has none). */
+  readonly layout: readonly LayoutEntry[];
+  readonly #ctx: DecodeContext;
+  readonly #offsets: Uint32Array;
+  readonly #nameOffsets: Uint32Array;
+  readonly #cache: (Type | undefined)[];
+  readonly #ids = new Map<Type, number>();
+  #names: NameHashIndex | undefined;
+  #essentialNames: NameIndex | undefined;
+
+  constructor(bytes: Uint8Array, options: LoadSpecOptions = {}) {
+    const section = options.section ?? '.BTF';
+    const base = options.base;
+    const h = parseBtfHeader(bytes, section);
+    if (base !== undefined && base.byteOrder !== h.byteOrder) {
+      throw new ByteReader(bytes, h.byteOrder, section).error(
+        `split BTF is ${h.byteOrder}-endian but its base is ${base.byteOrder}-endian`,
+        0,
+      );
+    }
+    this.header = h;
+    this.byteOrder = h.byteOrder;
+    this.base = base;
+    this.firstID = base === undefined ? 1 : base.nextID;
+    const reader = new ByteReader(bytes, h.byteOrder, section);
+    this.strings = new StringTable(
+      bytes.subarray(h.strOff, h.strOff + h.strLen),
+      base?.strings,
+      h.strOff,
+      section,
+    );
+    if (base === undefined && h.strLen === 0) throw reader.error('empty string section', 16);
+    this.layout = parseLayoutSection(bytes, h, section);
+    const index = scanTypes({
+      reader,
+      typeOff: h.typeOff,
+      typeLen: h.typeLen,
+      layout: this.layout,
+      firstID: this.firstID,
+      stringsLength: this.strings.length,
+    });
+    this.#offsets = index.offsets;
+    this.#nameOffsets = index.nameOffsets;
+    this.#cache = new Array(index.offsets.length);
+    this.#ctx = {
+      view: reader.view,
+      littleEndian: reader.littleEndian,
+      strings: this.strings,
+      resolver: this,
+      layout: this.layout,
+    };
+  }
+
+  /** Number of this spec's own types (excluding void and the base's types). */
+  get typeCount(): number {
+    return this.#offsets.length;
+  }
+
+  /** One past the highest type ID (the first ID a split spec on top of this one would use). */
+  get nextID(): number {
+    return this.firstID + this.#offsets.length;
+  }
+
+  /** The type with `id` (0 is void). Throws TypeNotFoundError for an ID out of range. */
+  typeByID(id: number): Type {
+    if (id === 0) return voidType;
+    const i = id - this.firstID;
+    if (i < 0) {
+      if (this.base !== undefined && Number.isInteger(id) && id > 0) return this.base.typeByID(id);
+      throw new TypeNotFoundError(`id ${id}`);
+    }
+    const cached = this.#cache[i];
+    if (cached !== undefined) return cached;
+    const pos = this.#offsets[i];
+    if (pos === undefined || !Number.isInteger(id)) throw new TypeNotFoundError(`id ${id}`);
+    const t = decodeType(this.#ctx, pos);
+    this.#cache[i] = t;
+    this.#ids.set(t, id);
+    return t;
+  }
+
+  /** The ID of a type obtained from this spec (or its base). Throws TypeNotFoundError otherwise. */
+  typeID(type: Type): number {
+    if (type.kind === 'void') return 0;
+    const id = this.#ids.get(type);
+    if (id !== undefined) return id;
+    if (this.base !== undefined) return this.base.typeID(type);
+    throw new TypeNotFoundError(`${type.kind} ${JSON.stringify(type.name)}`, 'not part of this spec');
+  }
+
+  /** The raw `BTF_KIND_*` number of a type ID, without decoding it. */
+  kindOfID(id: number): number {
+    if (id === 0) return Kind.Unknown;
+    const i = id - this.firstID;
+    if (i < 0 && this.base !== undefined) return this.base.kindOfID(id);
+    const pos = this.#offsets[i];
+    if (pos === undefined) throw new TypeNotFoundError(`id ${id}`);
+    return recordKind(this.#ctx, pos);
+  }
+
+  /** IDs of all types named `name` (own and base), lowest first. */
+  idsByName(name: string): number[] {
+    const first = this.firstID;
+    const own = this.nameIndex()
+      .lookup(name)
+      .map((i) => first + i);
+    return this.base === undefined ? own : [...this.base.idsByName(name), ...own];
+  }
+
+  /** All types named `name`, optionally only of one class (`Struct`, `Enum`...). May be empty. */
+  typesByName<T extends Type = Type>(name: string, kind?: TypeClass<T>): T[] {
+    return this.filterByKind(this.idsByName(name), kind).map((id) => this.typeByID(id) as T);
+  }
+
+  /**
+   * The one type named `name` (of class `kind`, if given). Throws TypeNotFoundError when there is
+   * none and AmbiguousTypeError when several match.
+   */
+  typeByName<T extends Type = Type>(name: string, kind?: TypeClass<T>): T {
+    const ids = this.filterByKind(this.idsByName(name), kind);
+    const query = describeQuery(name, kind);
+    if (ids.length === 0) throw new TypeNotFoundError(query);
+    if (ids.length > 1) throw new AmbiguousTypeError(query, ids);
+    return this.typeByID(ids[0] as number) as T;
+  }
+
+  /** The first (lowest ID) type named `name` (of class `kind`, if given); throws if none. */
+  anyTypeByName<T extends Type = Type>(name: string, kind?: TypeClass<T>): T {
+    const ids = this.filterByKind(this.idsByName(name), kind);
+    if (ids.length === 0) throw new TypeNotFoundError(describeQuery(name, kind));
+    return this.typeByID(ids[0] as number) as T;
+  }
+
+  /** All types whose CO-RE essential name equals that of `name` (`foo___v1` finds `foo`, `foo___x`). */
+  typesByEssentialName<T extends Type = Type>(name: string, kind?: TypeClass<T>): T[] {
+    if (this.#essentialNames === undefined) {
+      const idx: NameIndex = new Map();
+      for (let i = 0; i < this.#offsets.length; i++) {
+        const off = this.#nameOffsets[i] as number;
+        const n = off === 0 ? '' : this.strings.get(off);
+        if (n !== '') addToIndex(idx, essentialName(n), this.firstID + i);
+      }
+      this.#essentialNames = idx;
+    }
+    const own = lookup(this.#essentialNames, essentialName(name)).sort((a, b) => a - b);
+    const base = this.base?.typesByEssentialName(name, kind) ?? [];
+    return [...base, ...this.filterByKind(own, kind).map((id) => this.typeByID(id) as T)];
+  }
+
+  /** Iterates all types (base first, then own), excluding void, in ID order. */
+  *types(): IterableIterator<Type> {
+    if (this.base !== undefined) yield* this.base.types();
+    for (let id = this.firstID; id < this.nextID; id++) yield this.typeByID(id);
+  }
+
+  /** Iterates `[id, type]` pairs of this spec's own types only. */
+  *ownTypes(): IterableIterator<[number, Type]> {
+    for (let id = this.firstID; id < this.nextID; id++) yield [id, this.typeByID(id)];
+  }
+
+  [Symbol.iterator](): IterableIterator<Type> {
+    return this.types();
+  }
+
+  /** Size of a type in bytes (see `sizeof` in type-utils). */
+  sizeof(type: Type): number {
+    return sizeof(type);
+  }
+
+  /** Alignment of a type in bytes (see `alignof` in type-utils). */
+  alignof(type: Type): number {
+    return alignof(type);
+  }
+
+  private filterByKind(ids: number[], kind: TypeClass | undefined): number[] {
+    if (kind === undefined) return ids;
+    const kinds = CLASS_KINDS.get(kind);
+    if (kinds !== undefined) return ids.filter((id) => kinds.includes(this.kindOfID(id)));
+    return ids.filter((id) => this.typeByID(id) instanceof kind);
+  }
+
+  private nameIndex(): NameHashIndex {
+    if (this.#names === undefined) {
+      this.#names = new NameHashIndex(this.strings, this.#nameOffsets);
+    }
+    return this.#names;
+  }
+}
+
+function addToIndex(idx: NameIndex, name: string, id: number): void {
+  const prev = idx.get(name);
+  if (prev === undefined) idx.set(name, id);
+  else if (typeof prev === 'number') idx.set(name, [prev, id]);
+  else prev.push(id);
+}
+
+function lookup(idx: NameIndex, name: string): number[] {
+  const hit = idx.get(name);
+  if (hit === undefined) return [];
+  return typeof hit === 'number' ? [hit] : [...hit];
+}
+
+function describeQuery(name: string, kind: TypeClass | undefined): string {
+  return kind === undefined || kind === UnknownType
+    ? JSON.stringify(name)
+    : `${kind.name} ${JSON.stringify(name)}`;
+}
