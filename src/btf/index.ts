@@ -21,6 +21,13 @@ export {
   parseExtInfo,
 } from './ext-info.js';
 export { FuncLinkage, IntEncoding, Kind, kindName, VarLinkage } from './kind.js';
+export {
+  type MarshalOptions,
+  type MarshalResult,
+  marshalSpec,
+  marshalTypes,
+  type SanitizeOptions,
+} from './marshal.js';
 export { dumpRaw, formatRawType } from './raw-dump.js';
 export { type LoadSpecOptions, loadSpec, Spec } from './spec.js';
 export { StringTable, StringTableBuilder } from './string-table.js';

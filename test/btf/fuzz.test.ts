@@ -5,6 +5,7 @@ import {
   dumpRaw,
   isBtfError,
   loadSpec,
+  marshalSpec,
   parseExtInfo,
   type Spec,
   sizeof,
@@ -94,6 +95,11 @@ function useSpec(spec: Spec, what: string): void {
     }
   }
   for (const name of ['bt_nested', 'int', 'task_struct', '.bss']) spec.typesByName(name);
+  try {
+    loadSpec(marshalSpec(spec, { byteOrder: 'big' }));
+  } catch (e) {
+    expectOurs(e, `${what}: marshal round trip`);
+  }
 }
 
 describe('fuzzing the BTF parsers', () => {
