@@ -128,7 +128,9 @@ export function parseLocalSpec(local: Spec, relo: CoreRelo): CoreAccessSpec {
   }
   if (isTypeReloKind(relo.kind)) {
     if (relo.accessStr !== '0') {
-      throw new CoreSpecError(`type relocation needs access string "0", got ${JSON.stringify(relo.accessStr)}`);
+      throw new CoreSpecError(
+        `type relocation needs access string "0", got ${JSON.stringify(relo.accessStr)}`,
+      );
     }
     return spec;
   }
@@ -139,7 +141,8 @@ export function parseLocalSpec(local: Spec, relo: CoreRelo): CoreAccessSpec {
 
   if (isEnumvalReloKind(relo.kind)) {
     if (root.kind !== 'enum') throw new CoreSpecError(`enumerator relocation on ${typeLabel(root)}`);
-    if (raw.length > 1) throw new CoreSpecError(`enumerator access string ${relo.accessStr} has several indices`);
+    if (raw.length > 1)
+      throw new CoreSpecError(`enumerator access string ${relo.accessStr} has several indices`);
     const value = root.values[first];
     if (value === undefined) {
       throw new CoreSpecError(`enumerator index ${first} out of range (${root.values.length} values)`);
@@ -160,7 +163,9 @@ export function parseLocalSpec(local: Spec, relo: CoreRelo): CoreAccessSpec {
     if (isComposite(t)) {
       const m = t.members[idx];
       if (m === undefined) {
-        throw new CoreSpecError(`index ${idx} at position ${i} out of range (${typeLabel(t)} has ${t.members.length} members)`);
+        throw new CoreSpecError(
+          `index ${idx} at position ${i} out of range (${typeLabel(t)} has ${t.members.length} members)`,
+        );
       }
       spec.bitOffset += m.bitOffset;
       if (m.name !== '') spec.accessors.push({ type: t, index: idx, name: m.name });
@@ -175,7 +180,9 @@ export function parseLocalSpec(local: Spec, relo: CoreRelo): CoreAccessSpec {
       spec.bitOffset += idx * coreSizeof(elem) * 8;
       cur = elem;
     } else {
-      throw new CoreSpecError(`index ${idx} at position ${i} reaches ${typeLabel(t)} (not a struct, union or array)`);
+      throw new CoreSpecError(
+        `index ${idx} at position ${i} reaches ${typeLabel(t)} (not a struct, union or array)`,
+      );
     }
   }
   return spec;
