@@ -22,6 +22,13 @@ export class EbpfError extends Error {
   withContext(context: string): this {
     const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
     Object.assign(copy, this);
+    if (this.cause !== undefined)
+      Object.defineProperty(copy, 'cause', {
+        value: this.cause,
+        enumerable: false,
+        writable: true,
+        configurable: true,
+      });
     Object.defineProperty(copy, 'message', {
       value: `${context}: ${this.message}`,
       enumerable: false,
