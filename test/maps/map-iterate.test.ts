@@ -1,0 +1,137 @@
+/**
+ * Iteration while entries are deleted: every key exactly once, no hang, on the real kernel and on a fake
+ * hash map whose GET_NEXT_KEY restarts from the first key after a deletion (as the kernel's does).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isEbpfError } from '../../src/errors.js';
+import { BpfMap, codecs } from '../../src/maps/index.js';
+import { BpfCmd, MapElemAttr, MapFlags, MapType } from '../../src/syscall/index.js';
+import { checkFdLeaks } from '../helpers/fd-leaks.js';
+import { fakeKernel } from './fake-kernel.js';
+
+checkFdLeaks();
+
+const N = 50;
+const hashSpec = { name: 'iter', type: MapType.HASH, keySize: 4, valueSize: 4, maxEntries: 128 } as const;
+const typed = { key: codecs.u32, value: codecs.u32 };
+
+function filled<K extends number>(m: BpfMap<K, number>): void {
+  for (let i = 0; i < N; i++) m.update(i as K, i * 2);
+}
+
+describe('iteration while deleting (kernel)', () => {
+  it('deleting the current key visits every key once and empties the map', () => {
+    using m = BpfMap.create(hashSpec, typed);
+    filled(m);
+    const seen: number[] = [];
+    for (const [k, v] of m) {
+      assert.equal(v, k * 2);
+      seen.push(k);
+      m.delete(k);
+    }
+    assert.deepEqual(
+      seen.sort((a, b) => a - b),
+      Array.from({ length: N }, (_, i) => i),
+    );
+    assert.deepEqual([...m.keys()], []);
+  });
+
+  it('deleting other keys never yields a key twice', () => {
+    using m = BpfMap.create(hashSpec, typed);
+    filled(m);
+    const seen = new Set<number>();
+    const deleted = new Set<number>();
+    for (const k of m.keys()) {
+      assert.ok(!seen.has(k), `key ${k} yielded twice`);
+      seen.add(k);
+      // Delete a few keys that have not come up yet (they may or may not still be yielded once).
+      for (const other of [(k + 7) % N, (k + 13) % N]) {
+        if (!seen.has(other) && !deleted.has(other)) {
+          m.delete(other);
+          deleted.add(other);
+        }
+      }
+    }
+    for (let i = 0; i < N; i++) assert.ok(seen.has(i) || deleted.has(i), `key ${i} neither seen nor deleted`);
+  });
+
+  it('works for an LPM trie too', () => {
+    using m = BpfMap.create(
+      {
+        name: 'lpm_iter',
+        type: MapType.LPM_TRIE,
+        keySize: 8,
+        valueSize: 4,
+        maxEntries: 64,
+        flags: MapFlags.NO_PREALLOC,
+      },
+      { key: codecs.u64, value: codecs.u32 },
+    );
+    for (let i = 0; i < 20; i++) m.update(32n | (BigInt(i) << 32n), i);
+    let count = 0;
+    for (const k of m.keys()) {
+      m.delete(k);
+      count++;
+    }
+    assert.equal(count, 20);
+    assert.deepEqual([...m.keys()], []);
+  });
+
+  it('arrays iterate every index regardless of writes', () => {
+    using m = BpfMap.create(
+      { name: 'arr_iter', type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 6 },
+      typed,
+    );
+    const keys: number[] = [];
+    for (const [k] of m) {
+      keys.push(k);
+      m.update(k, 1);
+    }
+    assert.deepEqual(keys, [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual([...m.values()], [1, 1, 1, 1, 1, 1]);
+  });
+});
+
+describe('iteration restarts (fake hash map)', () => {
+  it('skips keys already seen after a restart', () => {
+    const { ctx, maps } = fakeKernel();
+    using m = BpfMap.create(hashSpec, { ...typed, ctx });
+    for (let i = 0; i < 6; i++) m.update(i, i);
+    const fm = maps.get(m.fd.raw)!;
+    const yielded: number[] = [];
+    for (const k of m.keys()) {
+      yielded.push(k);
+      if (k === 2) {
+        // Delete the key after the prefetched one: the next GET_NEXT_KEY restarts from key 0.
+        m.delete(4);
+        m.delete(3);
+      }
+    }
+    assert.deepEqual(yielded, [0, 1, 2, 3, 5]);
+    assert.equal(fm.entries.size, 4);
+  });
+
+  it('aborts instead of spinning when the map restarts forever', () => {
+    const { fake, ctx } = fakeKernel();
+    using m = BpfMap.create({ ...hashSpec, maxEntries: 4 }, { ...typed, ctx });
+    m.update(1, 1);
+    m.update(2, 2);
+    fake.on(BpfCmd.MAP_GET_NEXT_KEY, (attr, b) => {
+      const v = new DataView(attr.buffer);
+      b.deref(v.getBigUint64(MapElemAttr.next_key, true), 4).set([1, 0, 0, 0]);
+      return 0;
+    });
+    assert.throws(
+      () => [...m.keys()],
+      (e: unknown) =>
+        isEbpfError(e) && e.code === 'EITERABORTED' && /map "iter": iteration aborted/.test(e.message),
+    );
+  });
+
+  it('keyless maps cannot be iterated', () => {
+    const { ctx } = fakeKernel();
+    using m = BpfMap.create({ name: 'q', type: MapType.QUEUE, valueSize: 4, maxEntries: 4 }, { ctx });
+    assert.throws(() => [...m.keys()], /has no keys/);
+  });
+});
