@@ -2,6 +2,8 @@
  * Public entry of `ebpf-ts/btf`: parsing `.BTF`/`.BTF.ext`, the type model, lookups, marshalling and
  * dumps. Pure: no node:* imports.
  */
+
+export { type DumpCOptions, dumpC } from './dump-c.js';
 export {
   AmbiguousTypeError,
   BtfError,

@@ -81,9 +81,10 @@ function checkedSize(n: number, t: Type): number {
 /**
  * Alignment of a type in bytes, as libbpf computes it: integers and floats align to their size
  * (at most 8), composites to their most aligned member, or 1 when their layout shows they are packed.
+ * `memo` may be shared between calls over the same (unchanged) types to avoid recomputation.
  */
-export function alignof(t: Type): number {
-  return alignofMemo(t, 0, new Map());
+export function alignof(t: Type, memo: Map<Type, number> = new Map()): number {
+  return alignofMemo(t, 0, memo);
 }
 
 function alignofMemo(t: Type, depth: number, memo: Map<Type, number>): number {
