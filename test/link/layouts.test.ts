@@ -1,0 +1,110 @@
+/**
+ * The link layer's own kernel struct layouts (`bpf_link_info` union members, `bpf_iter_link_info`) and enum
+ * values, checked with gcc against the running kernel's definitions (vmlinux.h from its BTF).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { IterLinkInfoLayout } from '../../src/link/iter.js';
+import { KPROBE_MULTI_RETURN } from '../../src/link/kprobe-multi.js';
+import { LinkInfoOffsets, PerfEventLinkType } from '../../src/link/link-info-layout.js';
+import { MprogFlags } from '../../src/link/network.js';
+import { UPROBE_MULTI_RETURN } from '../../src/link/uprobe-multi.js';
+import { evalCExpressions } from '../helpers/kernel-headers.js';
+
+/** Key prefix → C member path (`perf_event_uprobe_file_name` → `perf_event.uprobe.file_name`); longest first. */
+const PREFIXES: Array<[string, string]> = [
+  ['perf_event_uprobe', 'perf_event.uprobe'],
+  ['perf_event_kprobe', 'perf_event.kprobe'],
+  ['perf_event_tracepoint', 'perf_event.tracepoint'],
+  ['perf_event_event', 'perf_event.event'],
+  ['perf_event', 'perf_event'],
+  ['raw_tracepoint', 'raw_tracepoint'],
+  ['kprobe_multi', 'kprobe_multi'],
+  ['uprobe_multi', 'uprobe_multi'],
+  ['struct_ops', 'struct_ops'],
+  ['iter_task', 'iter.task'],
+  ['iter_cgroup', 'iter.cgroup'],
+  ['iter', 'iter'],
+  ['tracing', 'tracing'],
+  ['cgroup', 'cgroup'],
+  ['netns', 'netns'],
+  ['xdp', 'xdp'],
+  ['netfilter', 'netfilter'],
+  ['tcx', 'tcx'],
+  ['netkit', 'netkit'],
+  ['sockmap', 'sockmap'],
+];
+
+function memberPath(key: string): string {
+  if (key === 'iter_map_id') return 'iter.map.map_id';
+  if (key === 'iter_cgroup_id') return 'iter.cgroup.cgroup_id';
+  for (const [prefix, path] of PREFIXES) {
+    if (key.startsWith(`${prefix}_`)) return `${path}.${key.slice(prefix.length + 1)}`;
+  }
+  return key;
+}
+
+describe('bpf_link_info', () => {
+  const keys = Object.keys(LinkInfoOffsets).filter((k) => k !== 'SIZE');
+  it('maps keys to member paths as intended', () => {
+    assert.equal(memberPath('perf_event_uprobe_file_name'), 'perf_event.uprobe.file_name');
+    assert.equal(memberPath('perf_event_type'), 'perf_event.type');
+    assert.equal(memberPath('iter_task_pid'), 'iter.task.pid');
+    assert.equal(memberPath('kprobe_multi_count'), 'kprobe_multi.count');
+    assert.equal(memberPath('prog_id'), 'prog_id');
+  });
+
+  it('every offset matches the running kernel', () => {
+    const got = evalCExpressions([
+      ...keys.map((k) => `__builtin_offsetof(struct bpf_link_info, ${memberPath(k)})`),
+      'sizeof(struct bpf_link_info)',
+    ]);
+    assert.deepEqual(
+      Object.fromEntries([...keys, 'SIZE'].map((k, i) => [k, got[i]])),
+      Object.fromEntries(
+        [...keys, 'SIZE'].map((k) => [k, BigInt(LinkInfoOffsets[k as keyof typeof LinkInfoOffsets])]),
+      ),
+    );
+  });
+
+  it('perf event link types match enum bpf_perf_event_type', () => {
+    const names = Object.keys(PerfEventLinkType);
+    const got = evalCExpressions(names.map((n) => `BPF_PERF_EVENT_${n}`));
+    assert.deepEqual(
+      got,
+      names.map((n) => BigInt(PerfEventLinkType[n as keyof typeof PerfEventLinkType])),
+    );
+  });
+});
+
+describe('bpf_iter_link_info and flags', () => {
+  it('iter link info offsets match', () => {
+    const paths: Record<string, string> = {
+      map_fd: 'map.map_fd',
+      cgroup_order: 'cgroup.order',
+      cgroup_fd: 'cgroup.cgroup_fd',
+      cgroup_id: 'cgroup.cgroup_id',
+      task_tid: 'task.tid',
+      task_pid: 'task.pid',
+      task_pid_fd: 'task.pid_fd',
+    };
+    const keys = Object.keys(paths);
+    const got = evalCExpressions([
+      ...keys.map((k) => `__builtin_offsetof(union bpf_iter_link_info, ${paths[k]})`),
+      'sizeof(union bpf_iter_link_info)',
+    ]);
+    assert.deepEqual(got, [
+      ...keys.map((k) => BigInt(IterLinkInfoLayout[k as keyof typeof IterLinkInfoLayout])),
+      BigInt(IterLinkInfoLayout.SIZE),
+    ]);
+  });
+
+  it('multi-probe and mprog flags match', () => {
+    const got = evalCExpressions(['BPF_F_KPROBE_MULTI_RETURN', 'BPF_F_UPROBE_MULTI_RETURN', 'BPF_F_LINK']);
+    assert.deepEqual(got, [
+      BigInt(KPROBE_MULTI_RETURN),
+      BigInt(UPROBE_MULTI_RETURN),
+      BigInt(MprogFlags.LINK),
+    ]);
+  });
+});
