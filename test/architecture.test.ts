@@ -53,7 +53,8 @@ function areaOf(file: string): string {
   return rel.includes('/') ? (rel.split('/')[0] as string) : rel;
 }
 
-const IMPORT_RE = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\breq\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const IMPORT_RE =
+  /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\breq\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
@@ -87,7 +88,8 @@ describe('architecture', () => {
         const toRel = relative(SRC, target);
         const toLayer = to === 'btf' && BTF_KERNEL_FILES.test(toRel) ? 4 : (LAYER[to] ?? 99);
         if (toLayer > fromLayer) bad.push(`${rel} -> ${toRel} (L${fromLayer} imports L${toLayer})`);
-        if (SIBLINGS_APART.some(([a, b]) => a === from && b === to)) bad.push(`${rel} -> ${toRel} (siblings)`);
+        if (SIBLINGS_APART.some(([a, b]) => a === from && b === to))
+          bad.push(`${rel} -> ${toRel} (siblings)`);
       }
     }
     assert.deepEqual(bad, []);
@@ -105,13 +107,16 @@ describe('architecture', () => {
       const area = areaOf(file);
       const pure = PURE.has(area) || (area === 'btf' && !BTF_KERNEL_FILES.test(rel));
       if (!pure) continue;
-      for (const spec of importsOf(file)) if (spec.startsWith('node:') || spec === 'koffi') bad.push(`${rel}: ${spec}`);
+      for (const spec of importsOf(file))
+        if (spec.startsWith('node:') || spec === 'koffi') bad.push(`${rel}: ${spec}`);
     }
     assert.deepEqual(bad, []);
   });
 
   it('no `any` in src/', () => {
-    const bad = files.filter((f) => /:\s*any\b|\bas any\b|<any>/.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
+    const bad = files
+      .filter((f) => /:\s*any\b|\bas any\b|<any>/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(SRC, f));
     assert.deepEqual(bad, []);
   });
 });

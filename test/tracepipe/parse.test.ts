@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type TraceLine, parseTraceLine } from '../../src/tracepipe/parse.js';
+import { parseTraceLine, type TraceLine } from '../../src/tracepipe/parse.js';
 
 const CASES: Array<[string, Partial<TraceLine>]> = [
   [
