@@ -187,8 +187,3 @@ export function decodeType(c: DecodeContext, pos: number): Type {
 export function recordKind(c: DecodeContext, pos: number): number {
   return infoKind(c.view.getUint32(pos + 4, c.littleEndian));
 }
-
-/** Reads just the name offset of the record at `pos`. */
-export function recordNameOffset(c: DecodeContext, pos: number): number {
-  return c.view.getUint32(pos, c.littleEndian);
-}

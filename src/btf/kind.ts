@@ -133,8 +133,3 @@ const KNOWN_LAYOUTS: readonly KindLayout[] = [
 export function knownKindLayout(kind: KindNumber): KindLayout | undefined {
   return kind >= 1 && kind <= MAX_KNOWN_KIND ? KNOWN_LAYOUTS[kind] : undefined;
 }
-
-/** True for a kind whose vlen field counts trailing elements (FUNC's vlen is its linkage instead). */
-export function kindHasElements(kind: KindNumber): boolean {
-  return (knownKindLayout(kind)?.elemSize ?? 0) > 0;
-}

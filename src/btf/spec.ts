@@ -70,7 +70,10 @@ const CLASS_KINDS = new Map<TypeClass, readonly number[]>([
 
 type NameIndex = Map<string, number | number[]>;
 
-/** Parses a `.BTF` blob (either byte order) into a `Spec`. Throws ParseError on malformed input. */
+/**
+ * Parses a `.BTF` blob (either byte order) into a `Spec`; the bytes are copied. Throws ParseError on
+ * malformed input.
+ */
 export function loadSpec(bytes: Uint8Array, options: LoadSpecOptions = {}): Spec {
   return new Spec(bytes, options);
 }
@@ -94,7 +97,10 @@ export class Spec implements TypeResolver {
   #names: NameHashIndex | undefined;
   #essentialNames: NameIndex | undefined;
 
-  constructor(bytes: Uint8Array, options: LoadSpecOptions = {}) {
+  constructor(input: Uint8Array, options: LoadSpecOptions = {}) {
+    // Types are decoded lazily from these bytes after validation: keep a private copy so later
+    // changes to the caller's buffer cannot bypass the checks.
+    const bytes = input.slice();
     const section = options.section ?? '.BTF';
     const base = options.base;
     const h = parseBtfHeader(bytes, section);

@@ -27,10 +27,6 @@ export class LazyType {
 /** A type, or a lazy reference to one (accepted wherever a type is stored). */
 export type TypeRef = Type | LazyType;
 
-function resolveRef(ref: TypeRef): Type {
-  return ref instanceof LazyType ? ref.resolve() : ref;
-}
-
 /** Base of every object holding one type reference in `type` (resolved lazily when decoded). */
 abstract class TypeHolder {
   #type: TypeRef;
@@ -425,8 +421,3 @@ export type Qualifier = Const | Volatile | Restrict | TypeTag;
 
 /** Struct or union. */
 export type CompositeType = Struct | Union;
-
-/** Resolves a lazy reference (exported for the decoder). */
-export function resolveTypeRef(ref: TypeRef): Type {
-  return resolveRef(ref);
-}
