@@ -23,6 +23,11 @@ export interface DeclOptions {
   typeTags: boolean;
   /** Alignment cache shared by one dump. */
   alignMemo: Map<Type, number>;
+  /**
+   * How many more inline struct/union definitions may be printed. Bad BTF can nest anonymous types
+   * as a DAG whose inline expansion grows exponentially; running out is a BtfError.
+   */
+  budget: { inlineDefs: number };
 }
 
 /** Declarators nest about as deep as types do; a cap keeps cyclic bad BTF from overflowing the stack. */
@@ -95,7 +100,7 @@ export function typeDecl(n: CNames, o: DeclOptions, t: Type, inner: string, lvl:
       return join(t.name === '' ? 'int' : t.name, inner);
     case 'struct':
     case 'union':
-      return join(t.name === '' ? compositeDef(n, o, t, lvl) : `${t.kind} ${n.tagName(t)}`, inner);
+      return join(t.name === '' ? compositeDef(n, o, t, lvl, d) : `${t.kind} ${n.tagName(t)}`, inner);
     case 'enum':
       return join(t.name === '' ? enumDef(n, t, lvl) : `enum ${n.tagName(t)}`, inner);
     case 'fwd':
@@ -161,6 +166,9 @@ export function isPackedStruct(t: CompositeType, memo: Map<Type, number>): boole
   return t.size % maxAlign !== 0;
 }
 
+/** Largest gap filled with `long: 64;` lines (1 MiB); kernel structs pad by at most a few pages. */
+const MAX_PADDING_BITS = 8 << 20;
+
 const PADS: readonly [string, number][] = [
   ['long', POINTER_SIZE * 8],
   ['int', 32],
@@ -175,6 +183,9 @@ function roundUp(v: number, to: number): number {
 /** Explicit `type: bits;` padding between bit offsets `cur` and `next` (libbpf's algorithm). */
 function bitPadding(cur: number, next: number, nextAlign: number, inBitfield: boolean, lvl: number): string {
   if (cur >= next) return '';
+  if (next - cur > MAX_PADDING_BITS) {
+    throw new BtfError(`dumpC: padding of ${next - cur} bits between members is implausible (bad BTF?)`);
+  }
   let s = '';
   let padType = 'char';
   let padBits = 8;
@@ -214,7 +225,8 @@ function bitPadding(cur: number, next: number, nextAlign: number, inBitfield: bo
 }
 
 /** A struct/union definition (`struct name { ... }`, with `__attribute__((packed))` when needed). */
-export function compositeDef(n: CNames, o: DeclOptions, t: CompositeType, lvl: number): string {
+export function compositeDef(n: CNames, o: DeclOptions, t: CompositeType, lvl: number, depth = 0): string {
+  if (--o.budget.inlineDefs < 0) throw new BtfError('dumpC: too many inline definitions (bad BTF?)');
   const isStruct = t.kind === 'struct';
   const packed = isStruct && isPackedStruct(t, o.alignMemo);
   let s = `${t.kind}${t.name === '' ? '' : ` ${n.tagName(t)}`} {`;
@@ -223,7 +235,7 @@ export function compositeDef(n: CNames, o: DeclOptions, t: CompositeType, lvl: n
   for (const m of t.members) {
     const align = packed ? 1 : safeAlign(m.type, o.alignMemo) || 1;
     s += bitPadding(off, m.bitOffset, align, prevBitfield && m.bitfieldSize !== 0, lvl + 1);
-    s += `\n${tabs(lvl + 1)}${typeDecl(n, o, m.type, m.name, lvl + 1)}`;
+    s += `\n${tabs(lvl + 1)}${typeDecl(n, o, m.type, m.name, lvl + 1, depth + 1)}`;
     if (m.bitfieldSize !== 0) {
       s += `: ${m.bitfieldSize}`;
       off = m.bitOffset + m.bitfieldSize;

@@ -241,7 +241,11 @@ class CDumper implements CNames {
  */
 export function dumpC(spec: Spec, options: DumpCOptions = {}): string {
   const all = [...spec.types()];
-  const dumper = new CDumper({ typeTags: options.typeTags ?? true, alignMemo: new Map() });
+  const dumper = new CDumper({
+    typeTags: options.typeTags ?? true,
+    alignMemo: new Map(),
+    budget: { inlineDefs: 4 * all.length + 1024 },
+  });
   dumper.markReferenced(all);
   for (const t of options.types ?? all) dumper.dumpType(t);
   const guard = options.guard ?? '__VMLINUX_H__';

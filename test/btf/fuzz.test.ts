@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   alignof,
+  dumpC,
   dumpRaw,
   isBtfError,
   loadSpec,
@@ -83,8 +84,15 @@ function expectOurs(e: unknown, what: string): void {
 }
 
 /** Exercises a parsed spec the way users would. */
-function useSpec(spec: Spec, what: string): void {
+function useSpec(spec: Spec, what: string, withC: boolean): void {
   dumpRaw(spec);
+  if (withC) {
+    try {
+      dumpC(spec);
+    } catch (e) {
+      expectOurs(e, `${what}: dumpC`);
+    }
+  }
   for (const t of spec) {
     for (const f of [sizeof, alignof]) {
       try {
@@ -126,7 +134,7 @@ describe('fuzzing the BTF parsers', () => {
         continue;
       }
       outcomes.ok++;
-      useSpec(spec, `seed ${seed} iteration ${i}`);
+      useSpec(spec, `seed ${seed} iteration ${i}`, i % 20 === 0);
     }
     const ms = performance.now() - start;
     t.diagnostic(`${JSON.stringify(outcomes)} in ${ms.toFixed(0)} ms`);
