@@ -3,6 +3,7 @@
  * dumps. Pure: no node:* imports.
  */
 
+export * from './core.js';
 export { type DumpCOptions, dumpC } from './dump-c.js';
 export {
   AmbiguousTypeError,
