@@ -27,7 +27,7 @@ export interface RingBufRecord {
   remaining: number;
 }
 
-/** What a reader needs from a map: any `BpfMap` of type RINGBUF. */
+/** What a reader needs from a map (every `BpfMap` of type RINGBUF has it). */
 export type RingBufMap = Pick<BpfMap<unknown, unknown>, 'fd' | 'type' | 'name' | 'maxEntries' | 'closed'>;
 
 /** Options of `new RingBufReader()`. */
