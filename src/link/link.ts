@@ -5,12 +5,36 @@
  * the program descriptor, so the program stays loaded while the link exists.
  */
 import { unlinkSync } from 'node:fs';
-import { EbpfError, NotSupportedError } from '../errors.js';
-import { fdById, linkDetach, linkUpdate, objGet, objPin } from '../syscall/bpf.js';
+import { EbpfError, NotSupportedError, SyscallError } from '../errors.js';
+import { Errno } from '../internal/errno.js';
+import { fdById, linkDetach, objGet, objPin } from '../syscall/bpf.js';
 import { defaultContext, type KernelContext } from '../syscall/context.js';
 import type { FD } from '../syscall/fd.js';
-import { type LinkInfo, readLinkInfo } from './link-info.js';
+import { LinkType } from '../syscall/uapi-enums.js';
+import { type LinkInfo, linkTypeName, readLinkInfo } from './link-info.js';
+import { updateLinkProgram } from './link-update.js';
 import { type LinkProgram, programRawFd } from './program-ref.js';
+
+const { EINVAL, EOPNOTSUPP } = Errno;
+
+/** Link types whose kernel implementation has no program update. */
+const NO_UPDATE: ReadonlySet<number> = new Set([
+  LinkType.RAW_TRACEPOINT,
+  LinkType.TRACING,
+  LinkType.PERF_EVENT,
+  LinkType.KPROBE_MULTI,
+  LinkType.UPROBE_MULTI,
+  LinkType.NETFILTER,
+]);
+/** Link types whose kernel implementation cannot be detached early. */
+const NO_DETACH: ReadonlySet<number> = new Set([
+  LinkType.RAW_TRACEPOINT,
+  LinkType.TRACING,
+  LinkType.PERF_EVENT,
+  LinkType.KPROBE_MULTI,
+  LinkType.UPROBE_MULTI,
+  LinkType.ITER,
+]);
 
 /**
  * How a link is implemented: `bpf-link` (a bpf_link fd, possibly over a perf event), `perf-event` (a perf
@@ -156,9 +180,9 @@ export class Link implements Disposable {
     const fd = this.#bpfLinkFd('update');
     const expected = opts.expected === undefined ? undefined : programRawFd(opts.expected);
     try {
-      linkUpdate(this.#ctx, fd, programRawFd(program), expected);
+      updateLinkProgram(this.#ctx, fd, programRawFd(program), expected);
     } catch (e) {
-      throw e instanceof EbpfError ? e.withContext(this.label) : e;
+      throw this.#unsupported(e, 'update', [EINVAL, EOPNOTSUPP]);
     }
     const old = this.#program;
     this.#program = program.fd.dup('link program');
@@ -170,7 +194,32 @@ export class Link implements Disposable {
    * `info()` still works afterwards. bpf_link-backed links only.
    */
   detach(): void {
-    linkDetach(this.#ctx, this.#bpfLinkFd('detach'));
+    try {
+      linkDetach(this.#ctx, this.#bpfLinkFd('detach'));
+    } catch (e) {
+      throw this.#unsupported(e, 'detach', [EOPNOTSUPP]);
+    }
+  }
+
+  /**
+   * `e` as a NotSupportedError when the kernel refused `what` with one of `errnos` because this type of link
+   * cannot do it (perf_event, raw_tracepoint, tracing and multi-probe links have no update or detach);
+   * otherwise `e` with the link's label.
+   */
+  #unsupported(e: unknown, what: string, errnos: number[]): unknown {
+    if (!(e instanceof SyscallError) || !errnos.includes(e.errno))
+      return e instanceof EbpfError ? e.withContext(this.label) : e;
+    let type: number | undefined;
+    try {
+      type = this.info().type;
+    } catch {
+      type = undefined;
+    }
+    const unsupported = what === 'update' ? NO_UPDATE : NO_DETACH;
+    if (type === undefined || !unsupported.has(type)) return e.withContext(this.label);
+    return new NotSupportedError(`${what} of ${linkTypeName(type)} links`, undefined, this.label, {
+      cause: e,
+    });
   }
 
   /** The kernel's information about the link (synchronous). bpf_link-backed links only. */

@@ -451,7 +451,7 @@ describe('Link', () => {
     const u = view(lastCall(backend, BpfCmd.LINK_UPDATE));
     assert.equal(u.u32(LinkUpdateAttr.link_fd), link.fd.raw);
     assert.equal(u.u32(LinkUpdateAttr.new_prog_fd), b.fd.raw);
-    assert.equal(u.u32(LinkUpdateAttr.flags), 1);
+    assert.equal(u.u32(LinkUpdateAttr.flags), 4, 'BPF_F_REPLACE');
     assert.equal(u.u32(LinkUpdateAttr.old_prog_fd), a.fd.raw);
     assert.equal(backend.openFds().length, open, 'old duplicate closed, new one opened');
     link.close();

@@ -4,12 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CgroupAttachFlags } from '../../src/link/cgroup.js';
 import { IterLinkInfoLayout } from '../../src/link/iter.js';
 import { KPROBE_MULTI_RETURN } from '../../src/link/kprobe-multi.js';
 import { LinkInfoOffsets, PerfEventLinkType } from '../../src/link/link-info-layout.js';
-import { MprogFlags } from '../../src/link/network.js';
+import { BPF_F_REPLACE } from '../../src/link/link-update.js';
+import { MprogFlags, XdpFlags } from '../../src/link/network.js';
 import { UPROBE_MULTI_RETURN } from '../../src/link/uprobe-multi.js';
 import { evalCExpressions } from '../helpers/kernel-headers.js';
+import { evalWithHeaders } from './c-oracle.js';
 
 /** Key prefix → C member path (`perf_event_uprobe_file_name` → `perf_event.uprobe.file_name`); longest first. */
 const PREFIXES: Array<[string, string]> = [
@@ -106,5 +109,33 @@ describe('bpf_iter_link_info and flags', () => {
       BigInt(UPROBE_MULTI_RETURN),
       BigInt(MprogFlags.LINK),
     ]);
+  });
+
+  it('legacy attach and XDP flags match the UAPI headers', () => {
+    const got = evalWithHeaders(
+      ['linux/bpf.h', 'linux/if_link.h'],
+      [
+        'BPF_F_ALLOW_OVERRIDE',
+        'BPF_F_ALLOW_MULTI',
+        'BPF_F_REPLACE',
+        'XDP_FLAGS_SKB_MODE',
+        'XDP_FLAGS_DRV_MODE',
+        'XDP_FLAGS_HW_MODE',
+        'XDP_FLAGS_REPLACE',
+      ],
+    );
+    assert.deepEqual(
+      got,
+      [
+        CgroupAttachFlags.ALLOW_OVERRIDE,
+        CgroupAttachFlags.ALLOW_MULTI,
+        BPF_F_REPLACE,
+        XdpFlags.SKB_MODE,
+        XdpFlags.DRV_MODE,
+        XdpFlags.HW_MODE,
+        XdpFlags.REPLACE,
+      ].map(BigInt),
+    );
+    assert.equal(MprogFlags.REPLACE, BPF_F_REPLACE);
   });
 });
