@@ -29,6 +29,8 @@ export interface UprobeOptions {
   refCtrOffset?: bigint | number;
   /** BPF cookie readable with `bpf_get_attach_cookie()` (kernel 5.15+). */
   cookie?: bigint | number;
+  /** Create the probe through tracefs `uprobe_events` even when the perf uprobe PMU exists. */
+  legacy?: boolean;
   ctx?: KernelContext;
 }
 
@@ -112,6 +114,7 @@ export class Executable {
       pid: opts.pid,
       refCtrOffset: opts.refCtrOffset === undefined ? undefined : BigInt(opts.refCtrOffset),
       symbol,
+      legacy: opts.legacy,
       label,
     });
     return attachToPerfEvent(ctx, program, probe.fd, { cookie: opts.cookie, release: probe.release, label });

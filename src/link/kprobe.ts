@@ -22,6 +22,8 @@ export interface KprobeOptions {
   maxActive?: number;
   /** Do not add the syscall wrapper prefix to `sys_*` symbols. */
   noSyscallPrefix?: boolean;
+  /** Create the probe through tracefs `kprobe_events` even when the perf kprobe PMU exists. */
+  legacy?: boolean;
   ctx?: KernelContext;
 }
 
@@ -45,6 +47,7 @@ function attachKprobe(symbol: string, program: LinkProgram, retprobe: boolean, o
     symbol: target,
     offset,
     maxActive: opts.maxActive,
+    legacy: opts.legacy,
     label,
   });
   return attachToPerfEvent(ctx, program, probe.fd, { cookie: opts.cookie, release: probe.release, label });

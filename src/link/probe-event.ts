@@ -34,6 +34,8 @@ export interface ProbeTarget {
   refCtrOffset?: bigint | undefined;
   /** kretprobe (tracefs only): instances to preallocate. */
   maxActive?: number | undefined;
+  /** Create the probe through tracefs even when the PMU exists (libbpf's legacy attach mode). */
+  legacy?: boolean | undefined;
   /** For messages: `kprobe do_sys_open`, `uprobe /usr/lib/libc.so.6:getpid`. */
   label: string;
 }
@@ -108,7 +110,7 @@ function tracefsLocation(t: ProbeTarget): string {
 export function openProbe(ctx: KernelContext, t: ProbeTarget): OpenedProbe {
   if (t.maxActive !== undefined && !(t.kind === 'kprobe' && t.retprobe))
     throw new EbpfError(`${t.label}: maxActive applies to kretprobes only`, 'EINVAL');
-  const type = t.maxActive === undefined ? pmuType(t.kind) : undefined;
+  const type = t.maxActive === undefined && !t.legacy ? pmuType(t.kind) : undefined;
   if (type !== undefined) return { fd: openViaPmu(ctx, type, t), release: [], via: 'pmu' };
   const tracefs = findTracefs();
   if (tracefs === undefined || !haveProbeEvents(t.kind, tracefs)) {

@@ -168,6 +168,48 @@ describe('uprobes', () => {
     assert.equal(count(map) - start, BigInt(N));
   });
 
+  it('legacy mode creates a tracefs uprobe event, and removes it on close', async () => {
+    using prog = counterProgram(map, ProgramType.KPROBE);
+    const events = (): string[] =>
+      readFileSync('/sys/kernel/tracing/uprobe_events', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(`ebpfts/ebpfts_${process.pid}_`));
+    const before = events().length;
+    const start = count(map);
+    const target = startTarget(N);
+    const link = openExecutable(uprobeTarget()).uprobe('ebpfts_target_add', prog, { legacy: true });
+    try {
+      const mine = events();
+      assert.equal(mine.length, before + 1);
+      assert.match(mine.at(-1) ?? '', /^p:ebpfts\/ebpfts_\d+_ebpfts_target_add_[0-9a-f]{8} /);
+      await target.go();
+      const d = link.info().details;
+      assert.ok(d?.kind === 'perf_event' && d.event.type === 'uprobe', 'the kernel reports the probe itself');
+      assert.equal(d.event.file, uprobeTarget());
+    } finally {
+      link.close();
+    }
+    assert.equal(count(map) - start, BigInt(N));
+    assert.equal(events().length, before, 'the tracefs event is gone');
+  });
+
+  it('legacy uretprobe with a reference counter', async () => {
+    using prog = counterProgram(map, ProgramType.KPROBE);
+    const path = uprobeTarget();
+    const start = count(map);
+    const target = startTarget(N);
+    let out: string;
+    {
+      using _link = openExecutable(path).uretprobe('ebpfts_target_add', prog, {
+        legacy: true,
+        refCtrOffset: semaphoreOffset(path),
+      });
+      out = await target.go();
+    }
+    assert.match(out, /semaphore=1 /);
+    assert.equal(count(map) - start, BigInt(N));
+  });
+
   it('names the symbol when it is missing', () => {
     using prog = counterProgram(map, ProgramType.KPROBE);
     assert.throws(
