@@ -7,12 +7,11 @@
 import { unlinkSync } from 'node:fs';
 import { EbpfError, NotSupportedError, SyscallError } from '../errors.js';
 import { Errno } from '../internal/errno.js';
-import { fdById, linkDetach, objGet, objPin } from '../syscall/bpf.js';
+import { fdById, linkDetach, linkUpdate, objGet, objPin } from '../syscall/bpf.js';
 import { defaultContext, type KernelContext } from '../syscall/context.js';
 import type { FD } from '../syscall/fd.js';
 import { LinkType } from '../syscall/uapi-enums.js';
 import { type LinkInfo, linkTypeName, readLinkInfo } from './link-info.js';
-import { updateLinkProgram } from './link-update.js';
 import { type LinkProgram, programRawFd } from './program-ref.js';
 
 const { EINVAL, EOPNOTSUPP } = Errno;
@@ -180,7 +179,7 @@ export class Link implements Disposable {
     const fd = this.#bpfLinkFd('update');
     const expected = opts.expected === undefined ? undefined : programRawFd(opts.expected);
     try {
-      updateLinkProgram(this.#ctx, fd, programRawFd(program), expected);
+      linkUpdate(this.#ctx, fd, programRawFd(program), expected);
     } catch (e) {
       throw this.#unsupported(e, 'update', [EINVAL, EOPNOTSUPP]);
     }

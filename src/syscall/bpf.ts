@@ -23,7 +23,7 @@ import { allocAttr } from './backend.js';
 import type { KernelContext } from './context.js';
 import { FD } from './fd.js';
 import { check } from './result.js';
-import { BpfCmd } from './uapi-enums.js';
+import { AttachFlags, BpfCmd } from './uapi-enums.js';
 
 /** Runs `cmd` with `attr`, returning the result or throwing `SyscallError(op)`. */
 export function bpfCall(ctx: KernelContext, cmd: number, attr: Attr, op: string): number {
@@ -170,7 +170,7 @@ export function linkUpdate(ctx: KernelContext, linkFd: FD, newProgFd: number, ol
     .u32(LinkUpdateAttr.link_fd, linkFd.raw)
     .u32(LinkUpdateAttr.new_prog_fd, newProgFd);
   if (oldProgFd !== undefined)
-    a.u32(LinkUpdateAttr.flags, 1 /* BPF_F_REPLACE */).u32(LinkUpdateAttr.old_prog_fd, oldProgFd);
+    a.u32(LinkUpdateAttr.flags, AttachFlags.REPLACE).u32(LinkUpdateAttr.old_prog_fd, oldProgFd);
   bpfCall(ctx, BpfCmd.LINK_UPDATE, a, 'link update');
 }
 

@@ -253,3 +253,14 @@ export const ProgramFlags = {
   TEST_REG_INVARIANTS: 1 << 7,
   TOKEN_FD: 1 << 16,
 } as const;
+
+/** Attach flags for PROG_ATTACH / LINK_UPDATE / multi-program hooks (`BPF_F_ALLOW_OVERRIDE`, ...). */
+export const AttachFlags = {
+  ALLOW_OVERRIDE: 1 << 0,
+  ALLOW_MULTI: 1 << 1,
+  REPLACE: 1 << 2,
+  BEFORE: 1 << 3,
+  AFTER: 1 << 4,
+  ID: 1 << 5,
+  LINK: 1 << 13,
+} as const;

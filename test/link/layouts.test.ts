@@ -8,9 +8,9 @@ import { CgroupAttachFlags } from '../../src/link/cgroup.js';
 import { IterLinkInfoLayout } from '../../src/link/iter.js';
 import { KPROBE_MULTI_RETURN } from '../../src/link/kprobe-multi.js';
 import { LinkInfoOffsets, PerfEventLinkType } from '../../src/link/link-info-layout.js';
-import { BPF_F_REPLACE } from '../../src/link/link-update.js';
 import { MprogFlags, XdpFlags } from '../../src/link/network.js';
 import { UPROBE_MULTI_RETURN } from '../../src/link/uprobe-multi.js';
+import { AttachFlags } from '../../src/syscall/uapi-enums.js';
 import { evalCExpressions } from '../helpers/kernel-headers.js';
 import { evalWithHeaders } from './c-oracle.js';
 
@@ -129,13 +129,13 @@ describe('bpf_iter_link_info and flags', () => {
       [
         CgroupAttachFlags.ALLOW_OVERRIDE,
         CgroupAttachFlags.ALLOW_MULTI,
-        BPF_F_REPLACE,
+        AttachFlags.REPLACE,
         XdpFlags.SKB_MODE,
         XdpFlags.DRV_MODE,
         XdpFlags.HW_MODE,
         XdpFlags.REPLACE,
       ].map(BigInt),
     );
-    assert.equal(MprogFlags.REPLACE, BPF_F_REPLACE);
+    assert.equal(MprogFlags.REPLACE, AttachFlags.REPLACE);
   });
 });
