@@ -23,8 +23,12 @@ export const KERNEL_BTF_MIN_KERNEL = '5.4';
  * (`uname -r`), as libbpf's `btf__load_vmlinux_btf` does.
  */
 export function vmlinuxBtfCandidates(release: string): string[] {
+  return [SYSFS_VMLINUX_BTF, ...vmlinuxImageCandidates(release)];
+}
+
+/** The vmlinux ELF images searched after sysfs for kernel `release`. */
+export function vmlinuxImageCandidates(release: string): string[] {
   return [
-    SYSFS_VMLINUX_BTF,
     `/boot/vmlinux-${release}`,
     `/lib/modules/${release}/vmlinux-${release}`,
     `/lib/modules/${release}/build/vmlinux`,
@@ -155,13 +159,15 @@ function errorCode(e: unknown): string | undefined {
 }
 
 /**
- * The first candidate that holds kernel BTF (see `vmlinuxBtfCandidates`). Missing files are skipped
- * silently; unreadable or malformed ones are skipped and named in the error. Throws
- * `NotSupportedError('kernel BTF', '5.4')` when none works.
+ * The first candidate that holds kernel BTF (see `vmlinuxBtfCandidates`; a lazy iterable is consumed
+ * only as far as needed). Missing files are skipped silently; unreadable or malformed ones are skipped
+ * and named in the error. Throws `NotSupportedError('kernel BTF', '5.4')` when none works.
  */
-export function locateKernelBtf(candidates: readonly string[]): BtfFileContents {
+export function locateKernelBtf(candidates: Iterable<string>): BtfFileContents {
   const problems: string[] = [];
+  const searched: string[] = [];
   for (const path of candidates) {
+    searched.push(path);
     try {
       return readBtfFile(path);
     } catch (e) {
@@ -170,13 +176,11 @@ export function locateKernelBtf(candidates: readonly string[]): BtfFileContents 
       problems.push(`${path}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const searched = `searched ${candidates.join(', ')}`;
+  const list = `searched ${searched.join(', ')}`;
   throw new NotSupportedError(
     'kernel BTF',
     KERNEL_BTF_MIN_KERNEL,
-    problems.length > 0
-      ? `${problems.join('; ')} (${searched})`
-      : `${searched}; is CONFIG_DEBUG_INFO_BTF set?`,
+    problems.length > 0 ? `${problems.join('; ')} (${list})` : `${list}; is CONFIG_DEBUG_INFO_BTF set?`,
   );
 }
 

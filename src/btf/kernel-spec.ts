@@ -13,7 +13,8 @@ import {
   locateKernelBtf,
   readBtfFile,
   SYSFS_BTF_DIR,
-  vmlinuxBtfCandidates,
+  SYSFS_VMLINUX_BTF,
+  vmlinuxImageCandidates,
 } from './kernel-source.js';
 import { loadSpec, type Spec } from './spec.js';
 
@@ -66,9 +67,13 @@ export function loadKernelSpec(opts: KernelSpecOptions = {}): Spec {
   if (path !== undefined) {
     return ctx.cached(`${KERNEL_SPEC_CACHE_KEY}:${path}`, () => parseKernelBtf(readBtfFile(path)));
   }
-  return ctx.cached(KERNEL_SPEC_CACHE_KEY, () =>
-    parseKernelBtf(locateKernelBtf(vmlinuxBtfCandidates(ctx.backend.uname().release))),
-  );
+  return ctx.cached(KERNEL_SPEC_CACHE_KEY, () => parseKernelBtf(locateKernelBtf(searchPath(ctx))));
+}
+
+/** Sysfs first; the kernel release (a syscall) is only asked for when sysfs has no BTF. */
+function* searchPath(ctx: KernelContext): Generator<string> {
+  yield SYSFS_VMLINUX_BTF;
+  yield* vmlinuxImageCandidates(ctx.backend.uname().release);
 }
 
 function moduleDir(opts: KernelModuleOptions): string {

@@ -42,6 +42,7 @@ export {
   SYSFS_BTF_DIR,
   SYSFS_VMLINUX_BTF,
   vmlinuxBtfCandidates,
+  vmlinuxImageCandidates,
 } from './kernel-source.js';
 export {
   KERNEL_SPEC_CACHE_KEY,

@@ -21,7 +21,9 @@ import {
   vmlinuxBtfCandidates,
 } from '../../src/btf/kernel.js';
 import { isNotSupportedError, isParseError, NotSupportedError } from '../../src/errors.js';
+import type { Utsname } from '../../src/syscall/backend.js';
 import { defaultContext, KernelContext } from '../../src/syscall/context.js';
+import { FakeBackend } from '../../src/syscall/fake-backend.js';
 import { evalCExpressions } from '../helpers/kernel-headers.js';
 import { bpftoolVmlinuxIds, tempDir } from './kernel-helpers.js';
 
@@ -90,6 +92,21 @@ describe('loadKernelSpec', () => {
     other.resetCaches();
     assert.notEqual(loadKernelSpec({ ctx: other }), b);
     assert.equal(loadKernelSpec(), loadKernelSpec({ ctx: defaultContext() }));
+  });
+
+  it('asks for the kernel release only when sysfs has no BTF', () => {
+    class CountingBackend extends FakeBackend {
+      unameCalls = 0;
+      override uname(): Utsname {
+        this.unameCalls++;
+        return super.uname();
+      }
+    }
+    const backend = new CountingBackend();
+    const spec = loadKernelSpec({ ctx: new KernelContext(backend) });
+    assert.equal(spec.typeCount, bpftool.lastId);
+    assert.equal(backend.unameCalls, 0);
+    assert.equal(backend.calls.length, 0);
   });
 
   it('reads an explicit path, cached separately', () => {
