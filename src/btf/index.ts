@@ -4,6 +4,7 @@
  */
 
 export * from './core.js';
+export * from './kernel.js';
 export { type DumpCOptions, dumpC } from './dump-c.js';
 export {
   AmbiguousTypeError,
