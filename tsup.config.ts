@@ -7,6 +7,8 @@ export default defineConfig({
     btf: 'src/btf/index.ts',
     elf: 'src/elf/index.ts',
     asm: 'src/asm/index.ts',
+    ringbuf: 'src/ringbuf/index.ts',
+    perf: 'src/perf/index.ts',
     features: 'src/features/index.ts',
     rlimit: 'src/rlimit/index.ts',
     tracepipe: 'src/tracepipe/index.ts',
