@@ -135,6 +135,10 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     return map;
   }
 
+  /** The kernel context this map was opened in (readers and loaders follow it). */
+  get ctx(): KernelContext {
+    return this.#h.ctx;
+  }
   /** The owned descriptor (shared with typed views and closed with the map). */
   get fd(): FD {
     return this.#h.fd;

@@ -23,7 +23,7 @@ import type { PerfRecord } from './perf-ring.js';
 /** What a reader needs from a map (every `BpfMap` of type PERF_EVENT_ARRAY has it). */
 export type PerfEventArrayMap = Pick<
   BpfMap<unknown, unknown>,
-  'fd' | 'type' | 'name' | 'maxEntries' | 'closed'
+  'fd' | 'type' | 'name' | 'maxEntries' | 'closed' | 'ctx'
 >;
 
 /** Options of `new PerfReader()`. */
@@ -34,7 +34,7 @@ export interface PerfReaderOptions extends BpfOutputWakeup {
   signal?: AbortSignal;
   /** Copy samples out of the rings (default true). With false, samples are views: see the safety note. */
   copy?: boolean;
-  /** Kernel context (backend and caches); the default context when omitted. */
+  /** Kernel context (backend and caches); the map's own context when omitted. */
   ctx?: KernelContext;
 }
 
@@ -91,7 +91,7 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable, AsyncD
         `${LABEL}: map "${map.name}" has type ${map.type}, not PERF_EVENT_ARRAY (${MapType.PERF_EVENT_ARRAY})`,
         'EINVAL',
       );
-    const ctx = opts.ctx ?? defaultContext();
+    const ctx = opts.ctx ?? map.ctx;
     const page = pageSize(ctx);
     const pages = perCpuDataPages(opts.perCpuBufferBytes ?? DEFAULT_BUFFER_BYTES, page);
     const attr = bpfOutputAttr(opts);

@@ -28,7 +28,10 @@ export interface RingBufRecord {
 }
 
 /** What a reader needs from a map (every `BpfMap` of type RINGBUF has it). */
-export type RingBufMap = Pick<BpfMap<unknown, unknown>, 'fd' | 'type' | 'name' | 'maxEntries' | 'closed'>;
+export type RingBufMap = Pick<
+  BpfMap<unknown, unknown>,
+  'fd' | 'type' | 'name' | 'maxEntries' | 'closed' | 'ctx'
+>;
 
 /** Options of `new RingBufReader()`. */
 export interface RingBufReaderOptions {
@@ -36,7 +39,7 @@ export interface RingBufReaderOptions {
   signal?: AbortSignal;
   /** Copy samples out of the ring (default true). With false, samples are views: see the safety note. */
   copy?: boolean;
-  /** Kernel context (backend and caches); the default context when omitted. */
+  /** Kernel context (backend and caches); the map's own context when omitted. */
   ctx?: KernelContext;
 }
 
@@ -85,7 +88,7 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable, 
         `${LABEL}: map "${map.name}" has type ${map.type}, not RINGBUF (${MapType.RINGBUF})`,
         'EINVAL',
       );
-    const ctx = opts.ctx ?? defaultContext();
+    const ctx = opts.ctx ?? map.ctx;
     const page = pageSize(ctx);
     const size = map.maxEntries;
     if (size < page || (size & (size - 1)) !== 0)
