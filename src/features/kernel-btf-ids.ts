@@ -1,29 +1,23 @@
 /**
  * BTF ids of a few kernel symbols used as probe attach targets (a function for fentry/LSM probes, a
- * `btf_trace_*` typedef for tp_btf). Reads `/sys/kernel/btf/vmlinux` once per kernel context.
+ * `btf_trace_*` typedef for tp_btf), looked up in the kernel BTF that `loadKernelSpec` caches per context.
  */
-import { readFileSync } from 'node:fs';
-import { Kind, loadSpec, type Spec } from '../btf/index.js';
-import type { KernelContext } from '../syscall/context.js';
 
-/** Where the running kernel exposes its BTF. */
-export const VMLINUX_BTF_PATH = '/sys/kernel/btf/vmlinux';
+import { Kind, loadKernelSpec, type Spec } from '../btf/index.js';
+import { isNotSupportedError } from '../errors.js';
+import type { KernelContext } from '../syscall/context.js';
 
 /** BTF kinds a probe target can have. */
 export type ProbeTargetKind = 'func' | 'typedef';
 
+/** The running kernel's BTF (shared with the loader through the context cache), or undefined without it. */
 function vmlinuxSpec(ctx: KernelContext): Spec | undefined {
-  return ctx.cached('features:vmlinux-btf', () => {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(VMLINUX_BTF_PATH);
-    } catch {
-      return undefined;
-    }
-    return loadSpec(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-      section: VMLINUX_BTF_PATH,
-    });
-  });
+  try {
+    return loadKernelSpec({ ctx });
+  } catch (e) {
+    if (isNotSupportedError(e)) return undefined;
+    throw e;
+  }
 }
 
 /** True when the kernel exposes BTF (needed by every trampoline-based program). */
