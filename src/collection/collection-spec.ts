@@ -119,9 +119,10 @@ export class CollectionSpec {
   }
 
   /**
-   * Loads only the named maps and programs, with what they depend on (maps programs use, inner maps,
-   * programs of prog arrays' static contents...). The result holds exactly the requested objects; the
-   * dependencies stay alive through the kernel's references. See `newCollection` for the options.
+   * Loads only the named maps and programs, with what they depend on (maps programs use, maps of
+   * map-in-map contents, programs of prog arrays' static contents). The result exposes exactly the
+   * requested objects; it also owns the dependencies and closes them with itself. See `newCollection`
+   * for the options.
    */
   loadAndAssign(request: LoadRequest, options: CollectionOptions = {}): Collection {
     return loadCollection(this, request, options);

@@ -139,15 +139,16 @@ export function loadCollection(
         throw e instanceof EbpfError ? e.withContext(`map ${JSON.stringify(name)}`) : e;
       }
     }
+    const dependencies: { maps: BpfMap[]; programs: Program[] } = { maps: [], programs: [] };
     if (plan.keep !== undefined) {
-      for (const name of Object.keys(maps)) {
+      for (const [name, map] of Object.entries(maps)) {
         if (plan.keep.maps.has(name)) continue;
-        maps[name]?.close();
+        dependencies.maps.push(map);
         delete maps[name];
       }
-      for (const name of Object.keys(programs)) {
+      for (const [name, program] of Object.entries(programs)) {
         if (plan.keep.programs.has(name)) continue;
-        programs[name]?.close();
+        dependencies.programs.push(program);
         delete programs[name];
       }
     }
@@ -157,7 +158,7 @@ export function loadCollection(
       const map = maps[v.section];
       if (map !== undefined) variables[name] = new Variable(v, map, memories);
     }
-    return new Collection(maps, programs, variables);
+    return new Collection(maps, programs, variables, dependencies);
   } catch (e) {
     for (const m of pinnedHere) {
       try {

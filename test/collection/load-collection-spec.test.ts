@@ -300,7 +300,9 @@ describe('loadCollectionSpec: externs', () => {
       [[true, PseudoLoad.NONE]],
     );
     assert.deepEqual(
-      insns(spec, 'typed_ksym').filter((i) => i.reference === 'runqueues').map((i) => [i.isLoadImm64, i.src]),
+      insns(spec, 'typed_ksym')
+        .filter((i) => i.reference === 'runqueues')
+        .map((i) => [i.isLoadImm64, i.src]),
       [[true, PseudoLoad.BTF_ID]],
     );
     assert.deepEqual(

@@ -1,0 +1,173 @@
+/**
+ * Kernel tests of the load as a whole: loadAndAssign creates only what was asked (plus dependencies, which
+ * it does not return), `?` sections are not autoloaded, verifier failures point at source lines, a
+ * poisoned CO-RE relocation is named, `kernelTypes` drives CO-RE, the CO-RE fixtures load against the
+ * running kernel, and big-endian objects are refused with a reason.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Int, IntEncoding, loadSpec, Member, marshalTypes, Struct } from '../../src/btf/index.js';
+import { loadCollectionSpec, newCollection, PoisonedInstructionError } from '../../src/collection/index.js';
+import { isEbpfError, isVerifierError, type VerifierError } from '../../src/errors.js';
+import { BpfMap } from '../../src/maps/index.js';
+import { listIds } from '../../src/syscall/bpf.js';
+import { defaultContext } from '../../src/syscall/context.js';
+import { checkFdLeaks } from '../helpers/fd-leaks.js';
+import { fixture } from './helpers.js';
+
+checkFdLeaks();
+
+const PACKET = new Uint8Array(64);
+
+/** Ids of the kernel's maps. */
+function mapIds(): Set<number> {
+  return new Set(listIds(defaultContext(), 'map'));
+}
+
+/** Names of the maps that exist now but not in `before`. */
+function mapsSince(before: Set<number>): string[] {
+  return [...mapIds()]
+    .filter((id) => !before.has(id))
+    .map((id) => {
+      using m = BpfMap.fromId(id);
+      return m.name;
+    })
+    .sort();
+}
+
+describe('loadAndAssign', () => {
+  it('loads only the requested program and its dependencies, and returns only it', () => {
+    const spec = loadCollectionSpec(fixture('coll_calls'));
+    const before = mapIds();
+    {
+      using coll = spec.loadAndAssign({ programs: ['tail_caller'] });
+      assert.deepEqual(Object.keys(coll.programs), ['tail_caller']);
+      assert.deepEqual(Object.keys(coll.maps), []);
+      assert.deepEqual(mapsSince(before), ['jump_table'], 'only the prog array it uses');
+      // The prog array (a dependency) stays open and holds tail_target: the tail call works.
+      assert.equal(coll.programs.tail_caller?.testRun({ data: PACKET }).retval, 3);
+    }
+    // The kernel frees maps after an RCU grace period: wait for it.
+    const sleeper = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 200 && mapsSince(before).length > 0; i++) Atomics.wait(sleeper, 0, 0, 10);
+    assert.deepEqual(mapsSince(before), [], 'dependencies are closed with the collection');
+  });
+
+  it('creates no map that was not asked for', () => {
+    const spec = loadCollectionSpec(fixture('coll_calls'));
+    const before = mapIds();
+    using coll = spec.loadAndAssign({ maps: ['numbers'] });
+    assert.deepEqual(mapsSince(before), ['numbers']);
+    assert.deepEqual(Object.keys(coll.maps), ['numbers']);
+    assert.deepEqual(Object.keys(coll.programs), []);
+    assert.deepEqual(Object.keys(coll.variables), []);
+  });
+
+  it('variables come with their data maps', () => {
+    const spec = loadCollectionSpec(fixture('coll_calls'));
+    using coll = spec.loadAndAssign({ programs: ['calls_main'], maps: ['.bss'] });
+    assert.deepEqual(Object.keys(coll.variables).sort(), ['each_sum', 'loop_sum']);
+  });
+
+  it('unknown names are errors', () => {
+    const spec = loadCollectionSpec(fixture('coll_calls'));
+    assert.throws(
+      () => spec.loadAndAssign({ programs: ['nope'] }),
+      /^EbpfError: load "coll_calls.bpf.o": no program named "nope"|no program named "nope"/,
+    );
+    assert.throws(() => spec.loadAndAssign({ maps: ['nope'] }), /no map named "nope"/);
+  });
+});
+
+describe('verifier errors', () => {
+  it('? sections are not autoloaded', () => {
+    using coll = newCollection(loadCollectionSpec(fixture('coll_verifier')));
+    assert.deepEqual(Object.keys(coll.programs), ['fine']);
+  });
+
+  it('a rejection points at the source line (line info)', () => {
+    const spec = loadCollectionSpec(fixture('coll_verifier'));
+    assert.throws(
+      () => spec.loadAndAssign({ programs: ['null_deref'] }),
+      (e: unknown) => {
+        assert.ok(isVerifierError(e));
+        const err = e as VerifierError;
+        assert.match(err.message, /^load "coll_verifier\.bpf\.o": program "null_deref": load: EACCES: /);
+        assert.match(
+          err.message,
+          /return \*value == 42; \/\* null_deref: unchecked lookup \*\/ @ coll_verifier\.bpf\.c:25/,
+        );
+        assert.match(err.message, /invalid mem access 'map_value_or_null'/);
+        assert.match(
+          err.log,
+          /; __u64 \*value = bpf_map_lookup_elem\(&values, &key\); @ coll_verifier\.bpf\.c:24/,
+        );
+        return true;
+      },
+    );
+  });
+
+  it('a poisoned CO-RE relocation reached by the verifier is named', () => {
+    const spec = loadCollectionSpec(fixture('coll_verifier'));
+    assert.throws(
+      () => spec.loadAndAssign({ programs: ['core_unguarded'] }),
+      (e: unknown) => {
+        assert.ok(e instanceof PoisonedInstructionError);
+        assert.ok(isVerifierError(e), 'still a verifier error');
+        assert.equal(e.instruction, 1);
+        assert.match(
+          e.message,
+          /^load "coll_verifier\.bpf\.o": program "core_unguarded": load: EINVAL: instruction 1 was poisoned by the loader: unresolved co-re relocation byte_off struct task_struct___missing\.ebpf_ts_no_such_field: no match in kernel BTF: .*no field \.ebpf_ts_no_such_field/,
+        );
+        assert.match(e.log, /invalid func unknown#195896080/);
+        return true;
+      },
+    );
+  });
+
+  it('kernelTypes replaces the kernel BTF for CO-RE', () => {
+    const int = new Int('int', 4, IntEncoding.Signed);
+    const task = new Struct('task_struct', 8, [
+      new Member('pad', int, 0),
+      new Member('ebpf_ts_no_such_field', int, 32),
+    ]);
+    const kernelTypes = loadSpec(marshalTypes([task]).bytes);
+    const spec = loadCollectionSpec(fixture('coll_verifier'));
+    using coll = spec.loadAndAssign({ programs: ['core_unguarded'] }, { kernelTypes });
+    assert.ok(coll.programs.core_unguarded);
+  });
+});
+
+describe('CO-RE fixtures against the running kernel', () => {
+  for (const name of ['core_reads', 'core_types']) {
+    it(`${name} loads every program`, () => {
+      const spec = loadCollectionSpec(fixture(name));
+      using coll = newCollection(spec);
+      assert.deepEqual(Object.keys(coll.programs).sort(), Object.keys(spec.programs).sort());
+      for (const p of Object.values(coll.programs)) assert.ok((p.info().btfId ?? 0) > 0, `${p.name}: func info`);
+    });
+  }
+
+  it('tp_btf programs get their attach target from the kernel BTF', () => {
+    using coll = loadCollectionSpec(fixture('core_reads')).loadAndAssign({ programs: ['direct_reads'] });
+    const info = coll.programs.direct_reads?.info();
+    assert.ok(info && info.attachBtfId > 0);
+  });
+});
+
+describe('byte order', () => {
+  it('big-endian objects parse but do not load here', () => {
+    const spec = loadCollectionSpec(fixture('coll_globals', 'big'));
+    assert.throws(
+      () => newCollection(spec),
+      (e: unknown) => {
+        assert.ok(isEbpfError(e));
+        assert.match(
+          (e as Error).message,
+          /^load "coll_globals\.bpfeb\.o": the object is big-endian but this machine is little-endian/,
+        );
+        return true;
+      },
+    );
+  });
+});
