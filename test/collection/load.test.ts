@@ -144,7 +144,8 @@ describe('CO-RE fixtures against the running kernel', () => {
       const spec = loadCollectionSpec(fixture(name));
       using coll = newCollection(spec);
       assert.deepEqual(Object.keys(coll.programs).sort(), Object.keys(spec.programs).sort());
-      for (const p of Object.values(coll.programs)) assert.ok((p.info().btfId ?? 0) > 0, `${p.name}: func info`);
+      for (const p of Object.values(coll.programs))
+        assert.ok((p.info().btfId ?? 0) > 0, `${p.name}: func info`);
     });
   }
 
