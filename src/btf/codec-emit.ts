@@ -132,7 +132,7 @@ export class CodecEmitter {
     return ts ? `x: ${valueType}, ${base}` : `x, ${base}`;
   }
 
-  /** Adds functions, renaming the view parameters a function does not use to `_v`/`_u` (lint-clean). */
+  /** Adds functions, renaming the parameters a function does not use to `_v`/`_u`/`_o` (lint-clean). */
   #push(...fns: string[]): void {
     for (const fn of fns) {
       const open = fn.indexOf(' {\n');
@@ -140,7 +140,7 @@ export class CodecEmitter {
       const rp = fn.indexOf(')', lp);
       const body = fn.slice(open).replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, '""');
       let params = fn.slice(lp, rp);
-      for (const name of ['u', 'v']) {
+      for (const name of ['u', 'v', 'o']) {
         // a use is the bare identifier: not a property (`x.u`) nor an object key (`u: ...`)
         if (!new RegExp(`(?<![.$\\w])${name}\\b(?!\\s*:)`).test(body))
           params = params.replace(new RegExp(`\\b${name}(?=[:,)]|$)`), `_${name}`);

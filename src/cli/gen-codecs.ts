@@ -38,7 +38,9 @@ export function emitCodecs(model: GenModel): EmittedCodecs {
     );
   }
   const helpers = new Set<string>(emitter.helpers);
-  helpers.add('bindCodec');
-  helpers.add('fail');
+  if (exports.length > 0) {
+    helpers.add('bindCodec');
+    helpers.add('fail');
+  }
   return { functions: [...emitter.functions], exports, helpers };
 }

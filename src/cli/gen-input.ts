@@ -3,7 +3,7 @@
  * type and BTF key/value types, program names and global variables. The one place that knows the
  * collection API's shape, so the generator proper works on plain data.
  */
-import { loadCollectionSpec } from '../collection/load-collection-spec.js';
+import { loadCollectionSpec } from '../collection/index.js';
 import { isPerCpuMapType } from '../maps/index.js';
 import type { GenSource } from './gen-model.js';
 

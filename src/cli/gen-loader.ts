@@ -10,12 +10,9 @@ export type ObjectSource = { kind: 'embed'; bytes: Uint8Array } | { kind: 'path'
 
 const BASE64_LINE = 100;
 
-/** Imports the loader code needs from 'ebpf-ts' and node. */
-export function loaderImports(source: ObjectSource): { ebpf: string[]; node: string[] } {
-  return {
-    ebpf: ['type CollectionSpec', 'loadCollectionSpec'],
-    node: source.kind === 'path' ? ["import { fileURLToPath } from 'node:url';"] : [],
-  };
+/** Node imports the loader code needs. */
+export function loaderImports(source: ObjectSource): string[] {
+  return source.kind === 'path' ? ["import { fileURLToPath } from 'node:url';"] : [];
 }
 
 /** Declarations of the object bytes/path and `load<Name>Spec` (whose name is returned too). */

@@ -71,14 +71,8 @@ function group<T extends { name: string; prop: string }>(
   return `/** ${doc}. */\nexport interface ${name} {\n${props.join('\n')}\n}`;
 }
 
-/** The objects part: its text and what it imports from 'ebpf-ts'. */
-export interface EmittedObjects {
-  text: string;
-  imports: string[];
-}
-
 /** The declarations and `load<Name>Objects` (uses `specFn` to get the spec). */
-export function emitObjects(model: GenModel, pascal: string, specFn: string): EmittedObjects {
+export function emitObjects(model: GenModel, pascal: string, specFn: string): string {
   const names = model.names;
   const mapsType = names.allocate(`${pascal}Maps`);
   const programsType = names.allocate(`${pascal}Programs`);
@@ -91,12 +85,7 @@ export function emitObjects(model: GenModel, pascal: string, specFn: string): Em
       : `{\n${items.map((it, i) => `        ${it.prop}: ${expr(i)},`).join('\n')}\n      }`;
   const typedVariables = model.variables.some((v) => v.root !== undefined);
   const any = model.maps.length + model.programs.length + model.variables.length > 0;
-  const imports = ['type Collection', 'type CollectionOptions', 'newCollection'];
-  if (model.maps.length > 0) imports.push('type BpfMap');
-  if (model.maps.some((m) => m.perCpu && m.value !== undefined)) imports.push('perCpu');
-  if (model.programs.length > 0) imports.push('type Program');
-  if (model.variables.length > 0) imports.push('type Variable');
-  const text = [
+  return [
     typedVariables ? TYPED_VARIABLE : '',
     any ? REQUIRED : '',
     group(
@@ -153,5 +142,4 @@ export function ${loadFn}(options?: CollectionOptions): ${objectsType} {
   ]
     .filter((t) => t !== '')
     .join('\n\n');
-  return { text, imports };
 }

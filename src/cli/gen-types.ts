@@ -59,7 +59,9 @@ export function emitInterface(r: GenRecord, model: GenModel): string {
   const note = l.union
     ? ' Members overlap: every one is decoded; encoding writes those present, in order.'
     : '';
-  const lines = [`/** \`${label}\` (${l.size} bytes).${note} */`, `export interface ${r.name} {`];
+  const doc = `/** \`${label}\` (${l.size} bytes).${note} */`;
+  if (l.fields.length === 0) return `${doc}\nexport type ${r.name} = Record<string, never>;`;
+  const lines = [doc, `export interface ${r.name} {`];
   for (const f of l.fields) {
     lines.push(`  ${fieldComment(f)}`);
     lines.push(

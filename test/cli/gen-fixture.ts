@@ -108,19 +108,20 @@ export class GenProject {
     }
   }
 
-  /** `biome lint` of one project file with the repository's rules; returns diagnostics ('' when clean). */
-  lint(name: string): string {
+  /** `biome lint` of project files with the repository's rules; returns diagnostics ('' when clean). */
+  lint(names: readonly string[]): string {
+    const files = names.map((n) => `${n}.ts`);
     try {
       const out = execFileSync(
         join(BIN, 'biome'),
-        ['lint', '--error-on-warnings', '--max-diagnostics=50', `${name}.ts`],
+        ['lint', '--error-on-warnings', '--max-diagnostics=50', ...files],
         {
           cwd: this.dir,
           encoding: 'utf8',
           stdio: 'pipe',
         },
       );
-      return /Checked 1 file/.test(out) ? '' : out;
+      return out.includes(`Checked ${files.length} file`) ? '' : out;
     } catch (e) {
       const err = e as { stdout?: string; stderr?: string };
       return `${err.stdout ?? ''}${err.stderr ?? ''}` || String(e);

@@ -5,10 +5,11 @@
  * prints the decoding throughput of the generated `struct lt_event` codec.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { codecFor } from '../../src/btf/codec.js';
+import { generateFromArgs } from '../../src/cli/gen.js';
 import { readGenSource } from '../../src/cli/gen-input.js';
 import { buildModel, type GenRoot } from '../../src/cli/gen-model.js';
 import { generateModule } from '../../src/cli/gen-module.js';
@@ -53,6 +54,11 @@ function generate(order: ByteOrder, objects: boolean): { text: string; roots: re
   return { text, roots: buildModel(src, TYPES).codecs };
 }
 
+/** Every committed fixture object (both byte orders): gen must handle them all. */
+const FIXTURES = readdirSync(join(process.cwd(), 'bpf', 'test'))
+  .filter((f) => f.endsWith('.o'))
+  .sort();
+
 let project: GenProject;
 let oracle: LayoutOracle;
 const generated = new Map<
@@ -69,7 +75,21 @@ before(async () => {
     const module = await project.import(order === 'little' ? 'layout' : 'layout-be', text);
     generated.set(order, { text, roots, module });
   }
+  for (const f of FIXTURES) {
+    const args = {
+      object: join('bpf', 'test', f),
+      out: undefined,
+      name: 'fixture',
+      types: [],
+      mode: 'embed' as const,
+    };
+    project.write(fixtureModule(f), generateFromArgs(args));
+  }
 });
+
+function fixtureModule(file: string): string {
+  return `fixture-${file.replace(/\W+/g, '-')}`;
+}
 after(() => {
   project?.dispose();
   oracle?.dispose();
@@ -110,7 +130,7 @@ describe('ebpf-ts gen module', () => {
     }
   });
 
-  it('type-checks with tsc --strict (repository flags) together with code using it', () => {
+  it('type-checks with tsc --strict (repository flags), with code using it and for every fixture object', () => {
     project.write(
       'usage',
       `import { type LayoutTypesObjects, type LtArrays, type LtEvent, LtState, loadLayoutTypesSpec, ltEventCodec } from './layout.js';
@@ -133,8 +153,9 @@ export const all = [event, state, wrong, loadLayoutTypesSpec];
     assert.equal(project.typecheck(), '');
   });
 
-  it('passes biome lint with the repository rules', () => {
-    assert.equal(project.lint('layout'), '');
+  it('passes biome lint with the repository rules (every fixture object)', () => {
+    assert.ok(FIXTURES.length >= 20, `${FIXTURES.length} fixtures`);
+    assert.equal(project.lint(['layout', 'layout-be', ...FIXTURES.map(fixtureModule)]), '');
   });
 
   it('embeds the object: load<Name>Spec parses the same maps, programs and variables', () => {
@@ -231,7 +252,6 @@ describe('ebpf-ts gen codecs', () => {
 
 describe('ebpf-ts gen --path', () => {
   it('loads the object relative to the generated module', async () => {
-    const { generateFromArgs } = await import('../../src/cli/gen.js');
     const out = join(project.dir, 'run', 'by-path.ts');
     const text = generateFromArgs({
       object: layoutObject('little'),
