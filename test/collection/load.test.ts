@@ -6,14 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Instruction } from '../../src/asm/index.js';
 import { Int, IntEncoding, loadSpec, Member, marshalTypes, Struct } from '../../src/btf/index.js';
+import { lineInfoStrings } from '../../src/collection/func-line-info.js';
 import { loadCollectionSpec, newCollection, PoisonedInstructionError } from '../../src/collection/index.js';
+import { loadObjectBtf } from '../../src/collection/object-btf.js';
 import { isEbpfError, isVerifierError, type VerifierError } from '../../src/errors.js';
 import { BpfMap } from '../../src/maps/index.js';
 import { listIds } from '../../src/syscall/bpf.js';
 import { defaultContext } from '../../src/syscall/context.js';
 import { checkFdLeaks } from '../helpers/fd-leaks.js';
-import { fixture } from './helpers.js';
+import { COLLECTION_FIXTURES, fixture } from './helpers.js';
 
 checkFdLeaks();
 
@@ -154,6 +157,25 @@ describe('CO-RE fixtures against the running kernel', () => {
     const info = coll.programs.direct_reads?.info();
     assert.ok(info && info.attachBtfId > 0);
   });
+});
+
+describe('object BTF', () => {
+  for (const name of [...COLLECTION_FIXTURES, 'elf_basic', 'core_reads', 'core_types', 'btf_types']) {
+    it(`${name}: the fixed-up BTF with line strings is accepted by the kernel`, () => {
+      const spec = loadCollectionSpec(fixture(name));
+      assert.ok(spec.types);
+      const strings = new Set<string>();
+      for (const p of Object.values(spec.programs)) lineInfoStrings(p.instructions as Instruction[], strings);
+      const btf = loadObjectBtf(defaultContext(), spec.types, spec.object.btfReplacements, strings);
+      assert.ok(btf, 'kernel supports BTF');
+      try {
+        for (const s of strings) assert.notEqual(btf.stringOffset(s), undefined);
+        for (const t of spec.object.funcTypes.values()) assert.equal(btf.typeId(t), spec.types.typeID(t));
+      } finally {
+        btf.handle.close();
+      }
+    });
+  }
 });
 
 describe('byte order', () => {
