@@ -26,11 +26,14 @@
  * keys), validates every field (range, type, string length) and throws an `EbpfError` with code
  * `EINVAL` naming the field. Byte order defaults to the host's (what the kernel uses for map data).
  *
- * Allocation: decoding allocates exactly one object per record (struct/union value, including the
- * top-level one), one array per non-numeric array, one typed array per numeric array, one string per
- * `char[]`, one `Uint8Array` per raw-bytes value, and a heap number/bigint where the engine needs one
- * (64-bit fields). Nothing else: no DataView, subarray or closure per call; the DataView and Uint8Array
- * over the input's ArrayBuffer are cached per codec (the codec keeps its last ArrayBuffer reachable).
+ * Allocation ("one object per record"): decoding a struct allocates exactly one plain object for it,
+ * created by a single object literal with every property, plus only the values that are objects by
+ * nature: one object per nested struct/union, one array per non-numeric array, one typed array (with its
+ * buffer) per numeric array, one string per `char[]` (ASCII is built in 8-character pieces; non-ASCII
+ * text also costs one temporary subarray for `TextDecoder`), one `Uint8Array` per raw-bytes value, and
+ * one bigint per 64/128-bit value. Numbers, booleans and enumerator names allocate nothing. No DataView,
+ * subarray or closure is created per call: the DataView and Uint8Array over the input's ArrayBuffer are
+ * cached per codec (so a codec keeps the last ArrayBuffer it saw reachable).
  *
  * Codecs are specialised at creation: the decoder and encoder are emitted as JavaScript and compiled
  * with `new Function` (input names reach the source only as JSON string literals). Where code
