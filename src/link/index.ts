@@ -3,6 +3,7 @@
  * it detaches. Tracing: `tracepoint`, `rawTracepoint`, `attachTracing`, `attachLSM`, `kprobe`, `kretprobe`,
  * `kprobeMulti`, `openExecutable(path).uprobe(...)`, `perfEventOpen` + `attachPerfEvent`, `attachIter`.
  * Networking: `attachXDP`, `attachTCX`, `attachCgroup`, `attachSkLookup`, `attachNetns`, `attachNetfilter`.
+ * USDT: `usdt(program, { path, provider, name })` with `bpf/include/usdt.bpf.h` on the BPF side.
  * `attachFromSection` attaches where a program's ELF section name points.
  */
 export { type AutoAttachOptions, attachFromSection, availableFilterFunctions } from './auto-attach.js';
@@ -100,3 +101,19 @@ export {
   rawTracepoint,
 } from './tracing.js';
 export { UPROBE_MULTI_RETURN } from './uprobe-multi.js';
+export { listUsdtProbes, type UsdtOptions, usdt, usdtArchOf } from './usdt.js';
+export { parseUsdtArg, parseUsdtArgs, USDT_MAX_ARGS, type UsdtArg } from './usdt-args.js';
+export { UsdtLink, type UsdtLinkInit } from './usdt-link.js';
+export { type UsdtNote, type UsdtProbe, usdtNotes, usdtProbes } from './usdt-notes.js';
+export { type UsdtArch, type UsdtRegister, usdtRegister } from './usdt-registers.js';
+export {
+  decodeUsdtSpec,
+  encodeUsdtSpec,
+  evaluateUsdtArg,
+  USDT_SPEC_MAP_NAME,
+  USDT_SPEC_SIZE,
+  UsdtArgKind,
+  type UsdtArgSpec,
+  type UsdtSpec,
+  usdtArgSpec,
+} from './usdt-spec.js';
