@@ -6,6 +6,8 @@
  * `ebpf-ts/btf`, `ebpf-ts/elf`, `ebpf-ts/asm`, `ebpf-ts/ringbuf`, `ebpf-ts/perf`, `ebpf-ts/tracepipe`,
  * `ebpf-ts/features`, `ebpf-ts/rlimit`). Importing the package performs no I/O and loads no native code.
  */
+
+export * from './collection/index.js';
 export {
   ClosedError,
   EbpfError,

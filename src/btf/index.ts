@@ -3,8 +3,16 @@
  * dumps. Pure: no node:* imports.
  */
 
+export {
+  type BtfCodec,
+  type BtfRecord,
+  type BtfTypedArray,
+  type BtfValue,
+  type Codec,
+  type CodecOptions,
+  codecFor,
+} from './codec.js';
 export * from './core.js';
-export * from './kernel.js';
 export { type DumpCOptions, dumpC } from './dump-c.js';
 export {
   AmbiguousTypeError,
@@ -24,6 +32,7 @@ export {
   type ParseExtInfoOptions,
   parseExtInfo,
 } from './ext-info.js';
+export * from './kernel.js';
 export { FuncLinkage, IntEncoding, Kind, kindName, VarLinkage } from './kind.js';
 export {
   type MarshalOptions,

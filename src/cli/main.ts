@@ -7,6 +7,7 @@ import { isEbpfError } from '../errors.js';
 import { type ParsedArgs, parseArgs } from './args.js';
 import { btfDump } from './btf.js';
 import { featuresCommand } from './features.js';
+import { genCommand } from './gen.js';
 import { listExamples } from './list.js';
 import { mapDump, mapList, progList } from './objects.js';
 import { stdoutOutput } from './output.js';
@@ -22,6 +23,8 @@ commands:
   map dump <id|path>       dump a map's entries (by id or pinned path)
   btf dump [file]          dump BTF (default /sys/kernel/btf/vmlinux) [--format raw|c]
   features                 probe which map and program types the kernel supports
+  gen <object.o> [--out f.ts] [--name n] [--type t ...] [--embed|--path]
+                           generate a typed TypeScript module for a BPF object
 
 options:
   --json                   machine-readable output where it makes sense
@@ -44,6 +47,7 @@ async function dispatch(args: ParsedArgs): Promise<number> {
     return cmd === undefined && !args.flags.has('help') ? 2 : 0;
   }
   if (cmd.startsWith('examples/')) return runExample(cmd.slice('examples/'.length), process.argv.slice(3));
+  if (cmd === 'gen') return genCommand(process.argv.slice(3));
   switch (cmd) {
     case 'list':
       listExamples(out);
@@ -84,9 +88,10 @@ async function dispatch(args: ParsedArgs): Promise<number> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  // Everything after examples/<name> belongs to the example.
-  const args = argv[0]?.startsWith('examples/')
-    ? { positionals: [argv[0]], flags: new Map() }
+  // Everything after examples/<name> or gen belongs to that command (gen has its own --help).
+  const own = argv[0] !== undefined && (argv[0].startsWith('examples/') || argv[0] === 'gen');
+  const args: ParsedArgs = own
+    ? { positionals: [argv[0] as string], flags: new Map() }
     : parseArgs(argv, VALUED);
   try {
     process.exitCode = await dispatch(args);
