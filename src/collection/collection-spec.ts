@@ -13,7 +13,12 @@ import type { ProgramSpec } from '../prog/index.js';
 import type { MapBtfTypes } from './btf-maps.js';
 import type { Collection } from './collection.js';
 import type { ExternTable } from './externs.js';
-import { type CollectionOptions, type LoadRequest, loadCollection } from './load-collection.js';
+import {
+  type CollectionOptions,
+  type LoadRequest,
+  loadCollection,
+  loadCollectionAsync,
+} from './load-collection.js';
 import { mapRecord, type NamedRecord, namedRecord } from './records.js';
 import type { VariableSpec } from './variable-spec.js';
 import type { VariableValue } from './variable-value.js';
@@ -126,5 +131,10 @@ export class CollectionSpec {
    */
   loadAndAssign(request: LoadRequest, options: CollectionOptions = {}): Collection {
     return loadCollection(this, request, options);
+  }
+
+  /** `loadAndAssign` with program verification on the libuv thread pool (the event loop keeps running). */
+  loadAndAssignAsync(request: LoadRequest, options: CollectionOptions = {}): Promise<Collection> {
+    return loadCollectionAsync(this, request, options);
   }
 }

@@ -12,7 +12,12 @@ export {
 } from './collection-spec.js';
 export { internalMapName } from './data-sections.js';
 export type { ExternSpec, ExternTable, KconfigExtern, KfuncExtern, KsymExtern } from './externs.js';
-export { type CollectionOptions, type LoadRequest, newCollection } from './load-collection.js';
+export {
+  type CollectionOptions,
+  type LoadRequest,
+  newCollection,
+  newCollectionAsync,
+} from './load-collection.js';
 export { type LoadCollectionSpecOptions, loadCollectionSpec } from './load-collection-spec.js';
 export { coreRelocationOf, ObjectInstruction } from './object-instruction.js';
 export { PoisonedInstructionError } from './poisoned-error.js';

@@ -54,7 +54,8 @@ export class KernelResolver {
   readonly #kernelTypes: Spec | undefined;
   readonly #modules = new Map<string, KernelTypeMatch['module']>();
   readonly #handles = new Map<string, BtfHandle>();
-  #kallsyms: Map<string, bigint> | undefined;
+  #kallsyms = new Map<string, bigint>();
+  readonly #kallsymsAsked = new Set<string>();
 
   /** `kernelTypes` replaces the running kernel's BTF (CO-RE, ksym/kfunc ids, attach targets; no modules). */
   constructor(ctx: KernelContext, kernelTypes: Spec | undefined) {
@@ -121,10 +122,11 @@ export class KernelResolver {
     return h;
   }
 
-  /** Addresses of `names` in /proc/kallsyms (read once per load, for all names asked at once). */
+  /** Addresses of `names` in /proc/kallsyms (the file is read again only for names not asked before). */
   kallsyms(names: ReadonlySet<string>): ReadonlyMap<string, bigint> {
-    if (this.#kallsyms === undefined || [...names].some((n) => !this.#kallsyms?.has(n))) {
-      this.#kallsyms = readKallsyms(names);
+    if ([...names].some((n) => !this.#kallsymsAsked.has(n))) {
+      for (const n of names) this.#kallsymsAsked.add(n);
+      this.#kallsyms = readKallsyms(this.#kallsymsAsked);
     }
     return this.#kallsyms;
   }

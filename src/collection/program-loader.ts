@@ -1,8 +1,8 @@
 /**
  * Loading one program of a collection: its (linked) instructions get CO-RE applied, map and global-data
  * references filled with map fds, externs resolved, func/line info from the object BTF, and the BTF id of
- * its attach target (fentry/fexit/fmod_ret, tp_btf, lsm, iter); then `Program.load` runs the verifier.
- * A rejection caused by a poisoned instruction is reported as a `PoisonedInstructionError`.
+ * its attach target (fentry/fexit/fmod_ret, tp_btf, lsm, iter); then `Program.load` (or `loadAsync`)
+ * runs the verifier. A rejection caused by a poisoned instruction is a `PoisonedInstructionError`.
  */
 import { copyInstructions, type Instruction } from '../asm/index.js';
 import type { CoreCandidateCache } from '../btf/core.js';
@@ -67,8 +67,19 @@ function attachTarget(env: ProgramLoadEnv, final: ProgramSpec): void {
   if (target.module !== undefined) final.attachBtfObjFd = env.kernel.moduleHandle(target.module).fd.raw;
 }
 
-/** Prepares and loads program `name`. Errors carry `program "<name>"` context. */
-export function loadProgram(env: ProgramLoadEnv, name: string, program: ProgramSpec): Program {
+/** A program ready for `BPF_PROG_LOAD`. Load errors name poisoned instructions the verifier hit. */
+export interface PreparedProgram {
+  readonly name: string;
+  /** The spec as it goes to the kernel (fds, func/line info, attach target filled in). */
+  readonly spec: ProgramSpec;
+  /** Loads it, blocking while the verifier runs. */
+  load(): Program;
+  /** Loads it with verification on the libuv thread pool. */
+  loadAsync(): Promise<Program>;
+}
+
+/** Prepares program `name` for loading. Errors carry `program "<name>"` context. */
+export function prepareProgram(env: ProgramLoadEnv, name: string, program: ProgramSpec): PreparedProgram {
   const label = `program ${JSON.stringify(name)}`;
   const final = program.copy();
   let insns: Instruction[] = [];
@@ -106,13 +117,30 @@ export function loadProgram(env: ProgramLoadEnv, name: string, program: ProgramS
   } catch (e) {
     throw e instanceof EbpfError ? e.withContext(label) : e;
   }
-  try {
-    return Program.load(final, { ctx: env.ctx, ...env.log });
-  } catch (e) {
+  const explain = (e: unknown): unknown => {
     if (isVerifierError(e)) {
       const explained = explainPoisoned(e as VerifierError, insns, poisonedCore, poisonedCalls);
-      if (explained !== undefined) throw explained.withContext(label);
+      if (explained !== undefined) return explained.withContext(label);
     }
-    throw e;
-  }
+    return e;
+  };
+  const opts = { ctx: env.ctx, ...env.log };
+  return {
+    name,
+    spec: final,
+    load: () => {
+      try {
+        return Program.load(final, opts);
+      } catch (e) {
+        throw explain(e);
+      }
+    },
+    loadAsync: async () => {
+      try {
+        return await Program.loadAsync(final, opts);
+      } catch (e) {
+        throw explain(e);
+      }
+    },
+  };
 }

@@ -9,7 +9,12 @@ import { describe, it } from 'node:test';
 import type { Instruction } from '../../src/asm/index.js';
 import { Int, IntEncoding, loadSpec, Member, marshalTypes, Struct } from '../../src/btf/index.js';
 import { lineInfoStrings } from '../../src/collection/func-line-info.js';
-import { loadCollectionSpec, newCollection, PoisonedInstructionError } from '../../src/collection/index.js';
+import {
+  loadCollectionSpec,
+  newCollection,
+  newCollectionAsync,
+  PoisonedInstructionError,
+} from '../../src/collection/index.js';
 import { loadObjectBtf } from '../../src/collection/object-btf.js';
 import { isEbpfError, isVerifierError, type VerifierError } from '../../src/errors.js';
 import { BpfMap } from '../../src/maps/index.js';
@@ -156,6 +161,25 @@ describe('CO-RE fixtures against the running kernel', () => {
     using coll = loadCollectionSpec(fixture('core_reads')).loadAndAssign({ programs: ['direct_reads'] });
     const info = coll.programs.direct_reads?.info();
     assert.ok(info && info.attachBtfId > 0);
+  });
+});
+
+describe('async loading', () => {
+  it('newCollectionAsync loads off the event loop', async () => {
+    using coll = await newCollectionAsync(loadCollectionSpec(fixture('coll_calls')));
+    assert.equal(coll.programs.tail_caller?.testRun({ data: PACKET }).retval, 3);
+  });
+
+  it('loadAndAssignAsync rejects like loadAndAssign throws, and leaves nothing open', async () => {
+    const spec = loadCollectionSpec(fixture('coll_verifier'));
+    await assert.rejects(spec.loadAndAssignAsync({ programs: ['fine', 'core_unguarded'] }), (e: unknown) => {
+      assert.ok(e instanceof PoisonedInstructionError);
+      assert.match(
+        e.message,
+        /^load "coll_verifier\.bpf\.o": program "core_unguarded": load: EINVAL: instruction 1/,
+      );
+      return true;
+    });
   });
 });
 
