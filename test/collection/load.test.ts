@@ -5,6 +5,10 @@
  * running kernel, and big-endian objects are refused with a reason.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Instruction } from '../../src/asm/index.js';
 import { Int, IntEncoding, loadSpec, Member, marshalTypes, Struct } from '../../src/btf/index.js';
@@ -200,6 +204,47 @@ describe('object BTF', () => {
       }
     });
   }
+});
+
+describe('objects without BTF', () => {
+  it('load without func info (clang without -g)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebpf-ts-coll-'));
+    try {
+      const out = join(dir, 'coll_legacy.nobtf.o');
+      execFileSync('llvm-objcopy-19', [
+        '--remove-section=.BTF',
+        '--remove-section=.BTF.ext',
+        fixture('coll_legacy'),
+        out,
+      ]);
+      const spec = loadCollectionSpec(out);
+      assert.equal(spec.types, undefined);
+      using coll = newCollection(spec);
+      assert.equal(coll.programs.count_runs?.testRun().retval, 0);
+      assert.equal(coll.programs.count_runs?.info().btfId ?? 0, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('BTF-defined maps need BTF', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebpf-ts-coll-'));
+    try {
+      const out = join(dir, 'coll_maps.nobtf.o');
+      execFileSync('llvm-objcopy-19', [
+        '--remove-section=.BTF',
+        '--remove-section=.BTF.ext',
+        fixture('coll_maps'),
+        out,
+      ]);
+      assert.throws(
+        () => loadCollectionSpec(out),
+        /^ParseError: load "coll_maps\.nobtf\.o": \.maps at offset \d+: BTF-defined maps need/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('byte order', () => {
