@@ -19,6 +19,7 @@ import type { LinkProgram } from './program-ref.js';
 import { findTracefs } from './tracefs.js';
 import { tracepoint } from './tracepoint.js';
 import { attachLSM, attachTracing, rawTracepoint } from './tracing.js';
+import { usdt } from './usdt.js';
 
 /** Options of `attachFromSection`. */
 export interface AutoAttachOptions {
@@ -109,11 +110,13 @@ function attachTarget(
       return target.retprobe ? exe.uretprobeMulti(program, o) : exe.uprobeMulti(program, o);
     }
     case 'usdt':
-      throw new NotSupportedError(
-        'usdt',
-        undefined,
-        `auto-attach ${info.section}: USDT probes are not implemented yet`,
-      );
+      return usdt(program, {
+        path: target.path,
+        provider: target.provider,
+        name: target.name,
+        ...cookie,
+        ctx,
+      });
     case 'tracepoint':
       return tracepoint(target.group, target.name, program, { ...cookie, ctx });
     case 'raw-tracepoint':
@@ -138,8 +141,8 @@ function attachTarget(
 
 /**
  * Attaches `program` where its section name (or parsed `SectionInfo`) points. Throws `EINVAL` for sections
- * without an attach target in the name, `NotSupportedError` for USDT (not implemented yet) and for hooks
- * the kernel lacks.
+ * without an attach target in the name, `NotSupportedError` for hooks the kernel lacks. USDT sections
+ * (`usdt/<path>:<provider>:<name>`) go through `usdt()`, the cookie becoming the `bpf_usdt_cookie` value.
  */
 export function attachFromSection(
   program: LinkProgram,

@@ -112,6 +112,7 @@ export {
   evaluateUsdtArg,
   USDT_SPEC_MAP_NAME,
   USDT_SPEC_SIZE,
+  type UsdtArgContext,
   UsdtArgKind,
   type UsdtArgSpec,
   type UsdtSpec,
