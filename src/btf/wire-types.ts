@@ -13,6 +13,7 @@ import {
   BTF_TYPE_SIZE as TYPE_SIZE,
 } from './kind.js';
 import type { LayoutEntry } from './wire-header.js';
+import { grown, initialTypeCapacity, type RawScan, scanTypeWords } from './wire-types-words.js';
 
 /** Result of scanning a type section. */
 export interface TypeIndex {
@@ -64,13 +65,26 @@ export function kindLayoutOf(kind: number, layout: readonly LayoutEntry[]): Kind
 
 /** Scans and validates all type records. Throws ParseError on any malformed record. */
 export function scanTypes(o: ScanOptions): TypeIndex {
-  const { reader: r, typeOff, typeLen, layout, firstID, stringsLength } = o;
+  // The word scan covers the usual case (host byte order, aligned); anything it does not expect
+  // (including every malformed record) is left to the byte scan, which reports the exact problem.
+  const scan = scanTypeWords(o) ?? scanRecords(o);
+  const index = {
+    offsets: scan.offsets.subarray(0, scan.count),
+    nameOffsets: scan.nameOffsets.subarray(0, scan.count),
+  };
+  const idLimit = o.firstID + scan.count;
+  if (scan.maxName >= o.stringsLength || scan.maxRef >= idLimit) validateReferences(o, index, idLimit);
+  return index;
+}
+
+/** The byte scan (either byte order, any alignment); throws ParseError at the first bad record. */
+function scanRecords(o: ScanOptions): RawScan {
+  const { reader: r, typeOff, typeLen, layout, firstID } = o;
   const end = typeOff + typeLen;
   const view = r.view;
   const le = r.littleEndian;
-  // Each record is at least 12 bytes: this caps the allocation by the input size.
-  const offsets = new Uint32Array(Math.floor(typeLen / BTF_TYPE_SIZE));
-  const nameOffsets = new Uint32Array(offsets.length);
+  let offsets = new Uint32Array(initialTypeCapacity(typeLen));
+  let nameOffsets = new Uint32Array(offsets.length);
   let count = 0;
   let pos = typeOff;
   // One pass: find record boundaries and the largest name offset / type ID referenced; only if
@@ -83,7 +97,8 @@ export function scanTypes(o: ScanOptions): TypeIndex {
       throw r.error(`type ${id}: truncated header (${end - pos} bytes left)`, pos);
     const info = view.getUint32(pos + 4, le);
     const kind = (info >>> 24) & 0x1f;
-    const lay = kind >= 1 && kind <= MAX_KNOWN_KIND ? KNOWN[kind] : kind > 0 ? layout[kind] : undefined;
+    const lay =
+      kind >= 1 && kind <= MAX_KNOWN_KIND ? KNOWN_LAYOUTS[kind] : kind > 0 ? layout[kind] : undefined;
     if (lay === undefined) {
       throw r.error(
         `type ${id}: unknown kind ${kind} (${kindName(kind)}) and no layout section describes it`,
@@ -99,6 +114,10 @@ export function scanTypes(o: ScanOptions): TypeIndex {
       );
     }
     const nameOff = view.getUint32(pos, le);
+    if (count === offsets.length) {
+      offsets = grown(offsets);
+      nameOffsets = grown(nameOffsets);
+    }
     nameOffsets[count] = nameOff;
     offsets[count++] = pos;
     if (nameOff > maxName) maxName = nameOff;
@@ -163,9 +182,7 @@ export function scanTypes(o: ScanOptions): TypeIndex {
     }
     pos += size;
   }
-  const index = { offsets: offsets.slice(0, count), nameOffsets: nameOffsets.slice(0, count) };
-  if (maxName >= stringsLength || maxRef >= firstID + count) validateReferences(o, index, firstID + count);
-  return index;
+  return { offsets, nameOffsets, count, maxName, maxRef };
 }
 
 // Plain module constants (not imported bindings): this loop runs for every type of vmlinux.
@@ -188,8 +205,10 @@ const K_DECL_TAG = Kind.DeclTag;
 const K_TYPE_TAG = Kind.TypeTag;
 const K_ENUM64 = Kind.Enum64;
 
-const KNOWN: readonly (KindLayout | undefined)[] = Array.from({ length: MAX_KNOWN_KIND + 1 }, (_, k) =>
-  knownKindLayout(k),
+/** Wire layouts of the known kinds, by kind number. */
+export const KNOWN_LAYOUTS: readonly (KindLayout | undefined)[] = Array.from(
+  { length: MAX_KNOWN_KIND + 1 },
+  (_, k) => knownKindLayout(k),
 );
 
 /** Finds and reports the record holding an out-of-range name offset or type ID. */

@@ -1,0 +1,171 @@
+/**
+ * The fast path of scanning a `.BTF` type section (see `scanTypes`): the section read in place as
+ * 32-bit words of the host's byte order, one tight loop with no per-type allocation. It gives up
+ * (undefined) on anything unusual, and the byte-by-byte scan then runs and reports the problem.
+ */
+import { hostByteOrder } from '../internal/bytes.js';
+import { Kind, knownKindLayout } from './kind.js';
+import type { LayoutEntry } from './wire-header.js';
+import type { ScanOptions } from './wire-types.js';
+
+/**
+ * Room for type records to start with: enough for vmlinux-like sections (records average over 20
+ * bytes) without growing, and never more than the section could hold (12 bytes per record).
+ */
+export function initialTypeCapacity(typeLen: number): number {
+  return Math.min(Math.floor(typeLen / 12), Math.floor(typeLen / 20) + 64);
+}
+
+/** `a` copied into an array twice its length. */
+export function grown(a: Uint32Array): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(Math.max(16, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** Record boundaries and the largest name offset / type ID referenced (validated afterwards). */
+export interface RawScan {
+  offsets: Uint32Array;
+  nameOffsets: Uint32Array;
+  count: number;
+  maxName: number;
+  maxRef: number;
+}
+
+// Plain module constants (not imported bindings): this loop runs for every type of vmlinux.
+const K_PTR = Kind.Pointer;
+const K_ARRAY = Kind.Array;
+const K_STRUCT = Kind.Struct;
+const K_UNION = Kind.Union;
+const K_ENUM = Kind.Enum;
+const K_TYPEDEF = Kind.Typedef;
+const K_VOLATILE = Kind.Volatile;
+const K_CONST = Kind.Const;
+const K_RESTRICT = Kind.Restrict;
+const K_FUNC = Kind.Func;
+const K_FUNC_PROTO = Kind.FuncProto;
+const K_VAR = Kind.Var;
+const K_DATASEC = Kind.Datasec;
+const K_DECL_TAG = Kind.DeclTag;
+const K_TYPE_TAG = Kind.TypeTag;
+const K_ENUM64 = Kind.Enum64;
+const HOST_LITTLE_ENDIAN = hostByteOrder === 'little';
+
+/**
+ * Per kind number `k`: `[2k]` = 32-bit words of fixed trailing data, `[2k+1]` = words per vlen
+ * element; -1 when the kind has no layout or its sizes are not whole words.
+ */
+function wordLayouts(layout: readonly LayoutEntry[]): Int32Array {
+  const out = new Int32Array(64).fill(-1);
+  for (let k = 1; k < 32; k++) {
+    const lay = knownKindLayout(k) ?? layout[k];
+    if (lay === undefined || lay.infoSize % 4 !== 0 || lay.elemSize % 4 !== 0) continue;
+    out[2 * k] = lay.infoSize / 4;
+    out[2 * k + 1] = lay.elemSize / 4;
+  }
+  return out;
+}
+
+/**
+ * The fast scan: reads the type section as host-order 32-bit words (no copy) when the blob's byte
+ * order is the host's and the section is word-aligned. Returns undefined when it cannot (other byte
+ * order, misalignment) or meets anything irregular (truncation, unknown kind), without reporting it.
+ */
+export function scanTypeWords(o: ScanOptions): RawScan | undefined {
+  const { reader: r, typeOff, typeLen } = o;
+  const start = r.view.byteOffset + typeOff;
+  if (r.littleEndian !== HOST_LITTLE_ENDIAN || start % 4 !== 0 || typeLen % 4 !== 0) return undefined;
+  const words = new Uint32Array(r.view.buffer, start, typeLen / 4);
+  const sizes = o.layout.length === 0 ? KNOWN_WORD_LAYOUTS : wordLayouts(o.layout);
+  const n = words.length;
+  let offsets = new Uint32Array(initialTypeCapacity(typeLen));
+  let nameOffsets = new Uint32Array(offsets.length);
+  let count = 0;
+  let maxName = 0;
+  let maxRef = 0;
+  let w = 0;
+  while (w < n) {
+    if (w + 3 > n) return undefined;
+    const info = words[w + 1] as number;
+    const kind = (info >>> 24) & 0x1f;
+    const fixed = sizes[2 * kind] as number;
+    if (fixed < 0) return undefined;
+    const vlen = kind === K_FUNC ? 0 : info & 0xffff;
+    const body = w + 3;
+    const next = body + fixed + vlen * (sizes[2 * kind + 1] as number);
+    if (next > n) return undefined;
+    const nameOff = words[w] as number;
+    if (count === offsets.length) {
+      offsets = grown(offsets);
+      nameOffsets = grown(nameOffsets);
+    }
+    nameOffsets[count] = nameOff;
+    offsets[count++] = typeOff + 4 * w;
+    if (nameOff > maxName) maxName = nameOff;
+    let v = 0;
+    switch (kind) {
+      case K_PTR:
+      case K_TYPEDEF:
+      case K_VOLATILE:
+      case K_CONST:
+      case K_RESTRICT:
+      case K_FUNC:
+      case K_VAR:
+      case K_DECL_TAG:
+      case K_TYPE_TAG:
+        v = words[w + 2] as number;
+        if (v > maxRef) maxRef = v;
+        break;
+      case K_ARRAY:
+        v = words[body] as number;
+        if (v > maxRef) maxRef = v;
+        v = words[body + 1] as number;
+        if (v > maxRef) maxRef = v;
+        break;
+      case K_STRUCT:
+      case K_UNION:
+        for (let at = body; at < next; at += 3) {
+          v = words[at] as number;
+          if (v > maxName) maxName = v;
+          v = words[at + 1] as number;
+          if (v > maxRef) maxRef = v;
+        }
+        break;
+      case K_ENUM:
+        for (let at = body; at < next; at += 2) {
+          v = words[at] as number;
+          if (v > maxName) maxName = v;
+        }
+        break;
+      case K_ENUM64:
+        for (let at = body; at < next; at += 3) {
+          v = words[at] as number;
+          if (v > maxName) maxName = v;
+        }
+        break;
+      case K_FUNC_PROTO:
+        v = words[w + 2] as number;
+        if (v > maxRef) maxRef = v;
+        for (let at = body; at < next; at += 2) {
+          v = words[at] as number;
+          if (v > maxName) maxName = v;
+          v = words[at + 1] as number;
+          if (v > maxRef) maxRef = v;
+        }
+        break;
+      case K_DATASEC:
+        for (let at = body; at < next; at += 3) {
+          v = words[at] as number;
+          if (v > maxRef) maxRef = v;
+        }
+        break;
+      default:
+        break;
+    }
+    w = next;
+  }
+  return { offsets, nameOffsets, count, maxName, maxRef };
+}
+
+/** `wordLayouts` of a blob without a layout section. */
+const KNOWN_WORD_LAYOUTS = wordLayouts([]);
