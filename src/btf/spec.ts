@@ -45,6 +45,12 @@ export interface LoadSpecOptions {
   base?: Spec;
   /** Section name used in parse errors (default `.BTF`). */
   section?: string;
+  /**
+   * Copy the input (default true). Types are decoded lazily from these bytes after validation, so the
+   * spec must own them: pass false only when handing the buffer over (it must never change afterwards),
+   * which saves copying it.
+   */
+  copy?: boolean;
 }
 
 const CLASS_KINDS = new Map<TypeClass, readonly number[]>([
@@ -70,9 +76,12 @@ const CLASS_KINDS = new Map<TypeClass, readonly number[]>([
 
 type NameIndex = Map<string, number | number[]>;
 
+const CACHE_CHUNK_BITS = 10;
+const CACHE_CHUNK = 1 << CACHE_CHUNK_BITS;
+
 /**
- * Parses a `.BTF` blob (either byte order) into a `Spec`; the bytes are copied. Throws ParseError on
- * malformed input.
+ * Parses a `.BTF` blob (either byte order) into a `Spec`; the bytes are copied unless `copy: false`.
+ * Throws ParseError on malformed input.
  */
 export function loadSpec(bytes: Uint8Array, options: LoadSpecOptions = {}): Spec {
   return new Spec(bytes, options);
@@ -92,15 +101,16 @@ export class Spec implements TypeResolver {
   readonly #ctx: DecodeContext;
   readonly #offsets: Uint32Array;
   readonly #nameOffsets: Uint32Array;
-  readonly #cache: (Type | undefined)[];
+  /** Decoded types in chunks of CACHE_CHUNK ids, each allocated when one of its types is decoded. */
+  readonly #cache: ((Type | undefined)[] | undefined)[];
   readonly #ids = new Map<Type, number>();
   #names: NameHashIndex | undefined;
   #essentialNames: NameIndex | undefined;
 
   constructor(input: Uint8Array, options: LoadSpecOptions = {}) {
-    // Types are decoded lazily from these bytes after validation: keep a private copy so later
-    // changes to the caller's buffer cannot bypass the checks.
-    const bytes = input.slice();
+    // Types are decoded lazily from these bytes after validation: keep a private copy (unless the
+    // caller hands the buffer over) so later changes to it cannot bypass the checks.
+    const bytes = options.copy === false ? input : input.slice();
     const section = options.section ?? '.BTF';
     const base = options.base;
     const h = parseBtfHeader(bytes, section);
@@ -133,7 +143,7 @@ export class Spec implements TypeResolver {
     });
     this.#offsets = index.offsets;
     this.#nameOffsets = index.nameOffsets;
-    this.#cache = new Array(index.offsets.length);
+    this.#cache = new Array(Math.ceil(index.offsets.length / CACHE_CHUNK));
     this.#ctx = {
       view: reader.view,
       littleEndian: reader.littleEndian,
@@ -161,12 +171,17 @@ export class Spec implements TypeResolver {
       if (this.base !== undefined && Number.isInteger(id) && id > 0) return this.base.typeByID(id);
       throw new TypeNotFoundError(`id ${id}`);
     }
-    const cached = this.#cache[i];
-    if (cached !== undefined) return cached;
     const pos = this.#offsets[i];
     if (pos === undefined || !Number.isInteger(id)) throw new TypeNotFoundError(`id ${id}`);
+    const chunk = this.#cache[i >>> CACHE_CHUNK_BITS];
+    const cached = chunk?.[i & (CACHE_CHUNK - 1)];
+    if (cached !== undefined) return cached;
     const t = decodeType(this.#ctx, pos);
-    this.#cache[i] = t;
+    if (chunk === undefined) {
+      const fresh = new Array<Type | undefined>(CACHE_CHUNK);
+      fresh[i & (CACHE_CHUNK - 1)] = t;
+      this.#cache[i >>> CACHE_CHUNK_BITS] = fresh;
+    } else chunk[i & (CACHE_CHUNK - 1)] = t;
     this.#ids.set(t, id);
     return t;
   }
