@@ -7,6 +7,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { ElfFile, PN_XNUM, parseElfHeader, parseSectionHeaders, SHN, SHT } from '../elf/index.js';
 import { EbpfError, NotSupportedError, ParseError } from '../errors.js';
+import type { SyscallBackend } from '../syscall/backend.js';
 import { BTF_MAGIC } from './kind.js';
 
 /** Directory where the kernel exposes vmlinux and module BTF. */
@@ -158,18 +159,74 @@ function errorCode(e: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+const PROT_READ = 1;
+const MAP_PRIVATE = 2;
+
+/** A mapping to undo once nothing references its memory. */
+interface Mapping {
+  readonly backend: SyscallBackend;
+  readonly addr: bigint;
+  readonly length: number;
+}
+
+const unmapWhenCollected = new FinalizationRegistry<Mapping>((m) => {
+  m.backend.munmap(m.addr, m.length);
+});
+
+/**
+ * Maps a raw BTF file read-only instead of reading it: sysfs serves at most a page per read, so the
+ * kernel's BTF takes over a thousand reads, while `/sys/kernel/btf/vmlinux` can be mmapped (Linux
+ * 6.16+) at almost no cost. Returns undefined when it cannot be mapped (older kernel, a backend without
+ * mmap, not raw BTF, any error): the caller then reads the file. The mapping is undone once the returned
+ * bytes are garbage collected. They are read-only memory: only hand them to a parser that never
+ * writes to its input (`loadSpec`). Map only files that cannot shrink while mapped (sysfs BTF).
+ */
+export function mapBtfFile(path: string, backend: SyscallBackend): BtfFileContents | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  let addr = -1n;
+  let length = 0;
+  try {
+    length = fstatSync(fd).size;
+    if (length < 4) return undefined;
+    addr = backend.mmap(length, PROT_READ, MAP_PRIVATE, fd, 0);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  if (addr < 0n) return undefined;
+  let memory: ArrayBuffer;
+  try {
+    memory = backend.memoryView(addr, length);
+  } catch {
+    backend.munmap(addr, length);
+    return undefined;
+  }
+  unmapWhenCollected.register(memory, { backend, addr, length });
+  const bytes = new Uint8Array(memory, 0, length);
+  return isBtf(bytes.subarray(0, 2)) ? { path, bytes, format: 'raw' } : undefined;
+}
+
 /**
  * The first candidate that holds kernel BTF (see `vmlinuxBtfCandidates`; a lazy iterable is consumed
- * only as far as needed). Missing files are skipped silently; unreadable or malformed ones are skipped
+ * only as far as needed), read with `read` (default `readBtfFile`). Missing files are skipped silently; unreadable or malformed ones are skipped
  * and named in the error. Throws `NotSupportedError('kernel BTF', '5.4')` when none works.
  */
-export function locateKernelBtf(candidates: Iterable<string>): BtfFileContents {
+export function locateKernelBtf(
+  candidates: Iterable<string>,
+  read: (path: string) => BtfFileContents = readBtfFile,
+): BtfFileContents {
   const problems: string[] = [];
   const searched: string[] = [];
   for (const path of candidates) {
     searched.push(path);
     try {
-      return readBtfFile(path);
+      return read(path);
     } catch (e) {
       const code = errorCode(e);
       if (code === 'ENOENT' || code === 'ENOTDIR') continue;

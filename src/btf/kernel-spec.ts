@@ -1,16 +1,19 @@
 /**
- * The running kernel's BTF as `Spec`s: vmlinux (read once per kernel context and parsed lazily — only
- * an index of record offsets is built up front; types are decoded when looked up) and the split BTF of
+ * The running kernel's BTF as `Spec`s: vmlinux (read — or mapped, where sysfs allows — once per kernel
+ * context and parsed lazily: only an index of record offsets is built up front; types are decoded when
+ * looked up) and the split BTF of
  * loaded modules, on top of vmlinux, read only when asked for.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EbpfError } from '../errors.js';
+import type { SyscallBackend } from '../syscall/backend.js';
 import { defaultContext, type KernelContext } from '../syscall/context.js';
 import {
   type BtfFileContents,
   checkModuleName,
   locateKernelBtf,
+  mapBtfFile,
   readBtfFile,
   SYSFS_BTF_DIR,
   SYSFS_VMLINUX_BTF,
@@ -51,8 +54,31 @@ export interface KernelModuleSpec {
   readonly spec: Spec;
 }
 
+/**
+ * Raw BTF was read (or mapped) into a buffer of its own, which the spec can keep; an ELF file's `.BTF`
+ * is a view of the whole image, so it is copied out.
+ */
 function parseKernelBtf(file: BtfFileContents, base?: Spec): Spec {
-  return loadSpec(file.bytes, base === undefined ? { section: file.path } : { base, section: file.path });
+  const copy = file.format !== 'raw';
+  return loadSpec(
+    file.bytes,
+    base === undefined ? { section: file.path, copy } : { base, section: file.path, copy },
+  );
+}
+
+/** Reads a kernel BTF candidate, mapping sysfs vmlinux BTF when the kernel and backend allow. */
+function readKernelBtf(path: string, ctx: KernelContext): BtfFileContents {
+  if (path === SYSFS_VMLINUX_BTF) {
+    let backend: SyscallBackend | undefined;
+    try {
+      backend = ctx.backend;
+    } catch {
+      backend = undefined;
+    }
+    const mapped = backend === undefined ? undefined : mapBtfFile(path, backend);
+    if (mapped !== undefined) return mapped;
+  }
+  return readBtfFile(path);
 }
 
 /**
@@ -67,7 +93,9 @@ export function loadKernelSpec(opts: KernelSpecOptions = {}): Spec {
   if (path !== undefined) {
     return ctx.cached(`${KERNEL_SPEC_CACHE_KEY}:${path}`, () => parseKernelBtf(readBtfFile(path)));
   }
-  return ctx.cached(KERNEL_SPEC_CACHE_KEY, () => parseKernelBtf(locateKernelBtf(searchPath(ctx))));
+  return ctx.cached(KERNEL_SPEC_CACHE_KEY, () =>
+    parseKernelBtf(locateKernelBtf(searchPath(ctx), (p) => readKernelBtf(p, ctx))),
+  );
 }
 
 /** Sysfs first; the kernel release (a syscall) is only asked for when sysfs has no BTF. */
