@@ -29,9 +29,13 @@ export function runExample(name: string, args: readonly string[]): Promise<numbe
     process.stderr.write(`ebpf-ts: no example "${name}" (try: ebpf-ts list)\n`);
     return Promise.resolve(2);
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+  // tsx is resolved from this package, not from the user's cwd; the repo tsconfig maps 'ebpf-ts' to src/.
+  const tsx = import.meta.resolve('tsx');
+  const env = { ...process.env, TSX_TSCONFIG_PATH: join(root as string, 'tsconfig.json') };
+  const child = spawn(process.execPath, ['--import', tsx, file, ...args], {
     stdio: 'inherit',
     cwd: process.cwd(),
+    env,
   });
   const forward = (sig: NodeJS.Signals): void => {
     child.kill(sig);

@@ -16,6 +16,8 @@ import { attachToPerfEvent } from './perf-event.js';
 import { openProbe } from './probe-event.js';
 import { type LinkProgram, requireProgramType } from './program-ref.js';
 import { attachUprobeMulti } from './uprobe-multi.js';
+import { type UsdtOptions, usdt } from './usdt.js';
+import type { UsdtLink } from './usdt-link.js';
 
 /** Options of `Executable.uprobe` / `uretprobe`. */
 export interface UprobeOptions {
@@ -128,6 +130,16 @@ export class Executable {
   /** Runs `program` (type KPROBE) when function `symbol` returns. */
   uretprobe(symbol: string, program: LinkProgram, opts: UprobeOptions = {}): Link {
     return this.#probe(symbol, program, true, opts);
+  }
+
+  /** Runs `program` at every site of the USDT probe `provider:name` in this executable (see `usdt()`). */
+  usdt(
+    provider: string,
+    name: string,
+    program: LinkProgram,
+    opts: Omit<UsdtOptions, 'path' | 'provider' | 'name'> = {},
+  ): UsdtLink {
+    return usdt(program, { ...opts, path: this.path, provider, name });
   }
 
   #multi(program: LinkProgram, retprobe: boolean, opts: UprobeMultiOptions): Link {

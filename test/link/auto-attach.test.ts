@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { parseSectionName } from '../../src/collection/section-names.js';
-import { isNotSupportedError } from '../../src/errors.js';
+import { isEbpfError, isNotSupportedError } from '../../src/errors.js';
 import { attachFromSection } from '../../src/link/index.js';
 import { AttachType, ProgramType } from '../../src/syscall/uapi-enums.js';
 import { checkFdLeaks } from '../helpers/fd-leaks.js';
@@ -74,7 +74,7 @@ describe('attachFromSection', () => {
     ['tc/ingress', (e) => /attachTCX/.test((e as Error).message)],
     ['socket', (e) => /does not say where to attach/.test((e as Error).message)],
     ['my_custom_section', (e) => /does not say where to attach/.test((e as Error).message)],
-    ['usdt/bin:provider:probe', (e) => isNotSupportedError(e) && e.feature === 'usdt'],
+    ['usdt/bin:provider:probe', (e) => isEbpfError(e) && e.code === 'ENOENT'],
     ['struct_ops/tcp_ca', (e) => /struct_ops map/.test((e as Error).message)],
   ];
   for (const [section, check] of refusals) {
