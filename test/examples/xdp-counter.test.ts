@@ -1,0 +1,51 @@
+/** xdp-counter example: UDP datagrams to 127.0.0.1 are counted by the XDP program on lo. */
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { describe, it } from 'node:test';
+import { runExampleToEnd, startExample } from './helpers.js';
+
+/** Sends `n` UDP datagrams to 127.0.0.1:`port`. */
+async function sendUdp(n: number, port = 9): Promise<void> {
+  const s = createSocket('udp4');
+  for (let i = 0; i < n; i++) {
+    await new Promise<void>((resolve, reject) =>
+      s.send('ping', port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+    );
+  }
+  s.close();
+}
+
+describe('examples/xdp-counter', () => {
+  it('counts UDP packets sent to 127.0.0.1 on lo', async () => {
+    const ex = startExample('xdp-counter', ['--interface', 'lo']);
+    try {
+      await ex.waitFor(/ lo packets=\d+$/);
+      await sendUdp(20);
+      const m = await ex.waitFor(/ lo packets=([1-9]\d*)$/);
+      assert.ok(Number(m[1]) >= 20, `expected at least 20 packets, got ${m[1]}`);
+    } finally {
+      assert.equal(await ex.stop(), 0);
+    }
+  });
+
+  it('stops by itself after --duration and prints JSON ticks', async () => {
+    const timer = setInterval(() => void sendUdp(2), 200);
+    const r = await runExampleToEnd('xdp-counter', ['--duration', '3', '--json']).finally(() =>
+      clearInterval(timer),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const ticks = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { interface: string; packets: number });
+    assert.ok(ticks.length >= 1, r.stdout);
+    assert.equal(ticks[0]?.interface, 'lo');
+    assert.ok((ticks.at(-1)?.packets ?? 0) > 0, r.stdout);
+  });
+
+  it('fails with a one-line error for an unknown interface', async () => {
+    const r = await runExampleToEnd('xdp-counter', ['--interface', 'nosuch0', '--duration', '1']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: .*nosuch0.*not found/m);
+  });
+});
