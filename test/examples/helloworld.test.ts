@@ -1,0 +1,56 @@
+/**
+ * helloworld example: with `--pid` set to a shell that keeps writing, the bpf_printk lines read back from
+ * trace_pipe name that shell, and only it (the pid_filter constant was rewritten before load).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { startExample } from './helpers.js';
+
+describe('examples/helloworld', () => {
+  it('prints trace_pipe lines for write(2) calls of the filtered pid only', async () => {
+    const writer = spawn('sh', ['-c', 'while :; do echo hello > /dev/null; sleep 0.1; done'], {
+      stdio: 'ignore',
+    });
+    const pid = writer.pid;
+    assert.ok(pid !== undefined);
+    const ex = startExample('helloworld', ['--pid', String(pid)]);
+    try {
+      const m = await ex.waitFor(/pid=(\d+) cpu=\d+: BPF triggered sys_enter_write from PID (\d+)\.$/);
+      assert.equal(Number(m[2]), pid);
+      assert.equal(Number(m[1]), pid);
+    } finally {
+      assert.equal(await ex.stop(), 0);
+      writer.kill();
+    }
+    const lines = ex.stdout().trim().split('\n');
+    assert.ok(lines.length >= 1);
+    for (const l of lines) assert.match(l, new RegExp(`from PID ${pid}\\.$`));
+  });
+
+  it('prints JSON lines with --json', async () => {
+    const writer = spawn('sh', ['-c', 'while :; do echo hello > /dev/null; sleep 0.1; done'], {
+      stdio: 'ignore',
+    });
+    const ex = startExample('helloworld', ['--pid', String(writer.pid), '--json']);
+    try {
+      await ex.waitFor(/^\{.*"message":"BPF triggered/);
+      const first = JSON.parse(ex.stdout().split('\n')[0] ?? '') as {
+        pid: number;
+        task: string;
+        message: string;
+      };
+      assert.equal(first.pid, writer.pid);
+      assert.equal(first.task, 'sh');
+    } finally {
+      assert.equal(await ex.stop(), 0);
+      writer.kill();
+    }
+  });
+
+  it('rejects a bad --pid with a one-line error', async () => {
+    const ex = startExample('helloworld', ['--pid', 'abc']);
+    assert.equal(await ex.exited(), 1);
+    assert.match(ex.stderr(), /^error: invalid --pid abc$/m);
+  });
+});
