@@ -23,13 +23,15 @@ function probeKprobes(): void {
 
 /**
  * True when kprobes work here (check events next). Otherwise runs `example` with `args`, asserts it exits 1
- * with the one-line kprobe error suggesting another example, skips `t` and returns false.
+ * with the one-line kprobe error suggesting another example, runs `afterExit` (more checks: they must run
+ * before the skip, which would hide their failures), skips `t` and returns false.
  */
 export async function kprobesOrClearError(
   t: TestContext,
   example: string,
   args: string[] = [],
   feature: 'kprobe' | 'kretprobe' = 'kprobe',
+  afterExit: () => void = () => {},
 ): Promise<boolean> {
   let lacking = false;
   try {
@@ -46,6 +48,7 @@ export async function kprobesOrClearError(
       lines[0] as string,
       /^error: kprobes not supported: k(ret)?probe \S+: the kernel has neither the perf kprobe PMU nor tracefs kprobe_events \(.*try examples\/[a-z-]+/,
     );
+    afterExit();
   }
   return requireFeature(t, feature, probeKprobes);
 }
