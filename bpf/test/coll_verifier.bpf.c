@@ -1,6 +1,7 @@
 // Collection fixture: programs the verifier rejects, in `?` sections (not loaded unless asked for).
 // `null_deref` dereferences a map lookup without a NULL check (the error points at its source line);
 // `core_unguarded` reads a field no kernel has (its CO-RE relocation is poisoned). `fine` loads.
+// `dump_task` and `enter_unlinkat` need their attach target's kernel BTF id.
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -35,4 +36,15 @@ SEC("syscall")
 int fine(void *ctx) {
   __u32 key = 0;
   return bpf_map_lookup_elem(&values, &key) ? 1 : 0;
+}
+
+// Attach targets resolved from the kernel BTF at load: bpf_iter_task and do_unlinkat.
+SEC("?iter/task")
+int dump_task(void *ctx) {
+  return 0;
+}
+
+SEC("?fentry/do_unlinkat")
+int enter_unlinkat(void *ctx) {
+  return 0;
 }

@@ -6,14 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Instruction } from '../../src/asm/index.js';
 import { Int, IntEncoding, loadSpec, Member, marshalTypes, Struct } from '../../src/btf/index.js';
+import { loadKernelSpec } from '../../src/btf/kernel.js';
 import { lineInfoStrings } from '../../src/collection/func-line-info.js';
 import {
+  type CollectionSpec,
   loadCollectionSpec,
   newCollection,
   newCollectionAsync,
@@ -25,6 +27,7 @@ import { BpfMap } from '../../src/maps/index.js';
 import { listIds } from '../../src/syscall/bpf.js';
 import { defaultContext } from '../../src/syscall/context.js';
 import { checkFdLeaks } from '../helpers/fd-leaks.js';
+import { requireFeature } from '../helpers/require-feature.js';
 import { COLLECTION_FIXTURES, fixture } from './helpers.js';
 
 checkFdLeaks();
@@ -36,40 +39,74 @@ function mapIds(): Set<number> {
   return new Set(listIds(defaultContext(), 'map'));
 }
 
-/** Names of the maps that exist now but not in `before`. */
-function mapsSince(before: Set<number>): string[] {
+/**
+ * `coll_calls` with every map renamed `<tag><pid>_<n>` in the kernel, so that maps this process creates
+ * can be told apart from those of tests running concurrently elsewhere.
+ */
+function uniquelyNamedSpec(tag: string): CollectionSpec {
+  const spec = loadCollectionSpec(fixture('coll_calls'));
+  Object.values(spec.maps).forEach((m, i) => {
+    m.name = `${tag}${process.pid}_${i}`;
+  });
+  return spec;
+}
+
+/** Names of this spec's maps that exist now but not in `before`. */
+function mapsSince(before: Set<number>, spec: CollectionSpec): string[] {
+  const ours = new Map(Object.entries(spec.maps).map(([key, m]) => [m.name.slice(0, 15), key]));
   return [...mapIds()]
     .filter((id) => !before.has(id))
     .map((id) => {
-      using m = BpfMap.fromId(id);
-      return m.name;
+      try {
+        using m = BpfMap.fromId(id);
+        return ours.get(m.name) ?? '';
+      } catch {
+        return ''; // gone meanwhile
+      }
     })
+    .filter((key) => key !== '')
     .sort();
+}
+
+/** True while a map with kernel id `id` exists. */
+function mapExists(id: number): boolean {
+  return mapIds().has(id);
+}
+
+/** The line of `bpf/test/<file>` containing `marker` (1-based). */
+function sourceLine(file: string, marker: string): number {
+  const lines = readFileSync(join('bpf', 'test', file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(marker));
+  assert.ok(i >= 0, marker);
+  return i + 1;
 }
 
 describe('loadAndAssign', () => {
   it('loads only the requested program and its dependencies, and returns only it', () => {
-    const spec = loadCollectionSpec(fixture('coll_calls'));
+    const spec = uniquelyNamedSpec('a');
     const before = mapIds();
+    let used: number[] = [];
     {
       using coll = spec.loadAndAssign({ programs: ['tail_caller'] });
       assert.deepEqual(Object.keys(coll.programs), ['tail_caller']);
       assert.deepEqual(Object.keys(coll.maps), []);
-      assert.deepEqual(mapsSince(before), ['jump_table'], 'only the prog array it uses');
+      assert.deepEqual(mapsSince(before, spec), ['jump_table'], 'only the prog array it uses');
       // The prog array (a dependency) stays open and holds tail_target: the tail call works.
       assert.equal(coll.programs.tail_caller?.testRun({ data: PACKET }).retval, 3);
+      used = coll.programs.tail_caller?.info().mapIds ?? [];
+      assert.equal(used.length, 1);
     }
-    // The kernel frees maps after an RCU grace period: wait for it.
+    // The kernel frees maps after an RCU grace period (seconds on a busy machine): wait for it.
     const sleeper = new Int32Array(new SharedArrayBuffer(4));
-    for (let i = 0; i < 200 && mapsSince(before).length > 0; i++) Atomics.wait(sleeper, 0, 0, 10);
-    assert.deepEqual(mapsSince(before), [], 'dependencies are closed with the collection');
+    for (let i = 0; i < 1000 && used.some(mapExists); i++) Atomics.wait(sleeper, 0, 0, 20);
+    assert.ok(!used.some(mapExists), 'dependencies are closed with the collection');
   });
 
   it('creates no map that was not asked for', () => {
-    const spec = loadCollectionSpec(fixture('coll_calls'));
+    const spec = uniquelyNamedSpec('b');
     const before = mapIds();
     using coll = spec.loadAndAssign({ maps: ['numbers'] });
-    assert.deepEqual(mapsSince(before), ['numbers']);
+    assert.deepEqual(mapsSince(before, spec), ['numbers']);
     assert.deepEqual(Object.keys(coll.maps), ['numbers']);
     assert.deepEqual(Object.keys(coll.programs), []);
     assert.deepEqual(Object.keys(coll.variables), []);
@@ -105,15 +142,12 @@ describe('verifier errors', () => {
         assert.ok(isVerifierError(e));
         const err = e as VerifierError;
         assert.match(err.message, /^load "coll_verifier\.bpf\.o": program "null_deref": load: EACCES: /);
-        assert.match(
-          err.message,
-          /return \*value == 42; \/\* null_deref: unchecked lookup \*\/ @ coll_verifier\.bpf\.c:25/,
-        );
+        const line = sourceLine('coll_verifier.bpf.c', 'null_deref: unchecked lookup');
+        const where = `return *value == 42; /* null_deref: unchecked lookup */ @ coll_verifier.bpf.c:${line}`;
+        assert.ok(err.message.includes(where), err.message);
         assert.match(err.message, /invalid mem access 'map_value_or_null'/);
-        assert.match(
-          err.log,
-          /; __u64 \*value = bpf_map_lookup_elem\(&values, &key\); @ coll_verifier\.bpf\.c:24/,
-        );
+        const before = `; __u64 *value = bpf_map_lookup_elem(&values, &key); @ coll_verifier.bpf.c:${line - 1}`;
+        assert.ok(err.log.includes(before), err.log);
         return true;
       },
     );
@@ -160,6 +194,22 @@ describe('CO-RE fixtures against the running kernel', () => {
         assert.ok((p.info().btfId ?? 0) > 0, `${p.name}: func info`);
     });
   }
+
+  it('iter programs get the BTF id of bpf_iter_<target>', () => {
+    using coll = loadCollectionSpec(fixture('coll_verifier')).loadAndAssign({ programs: ['dump_task'] });
+    const want = loadKernelSpec().idsByName('bpf_iter_task');
+    assert.ok(want.includes(coll.programs.dump_task?.info().attachBtfId ?? -1));
+  });
+
+  it('fentry programs get the BTF id of their function (where the kernel allows trampolines)', (t) => {
+    const spec = loadCollectionSpec(fixture('coll_verifier'));
+    let attachBtfId = 0;
+    const loaded = requireFeature(t, 'fentry', () => {
+      using coll = spec.loadAndAssign({ programs: ['enter_unlinkat'] });
+      attachBtfId = coll.programs.enter_unlinkat?.info().attachBtfId ?? 0;
+    });
+    if (loaded) assert.ok(loadKernelSpec().idsByName('do_unlinkat').includes(attachBtfId));
+  });
 
   it('tp_btf programs get their attach target from the kernel BTF', () => {
     using coll = loadCollectionSpec(fixture('core_reads')).loadAndAssign({ programs: ['direct_reads'] });
