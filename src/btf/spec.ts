@@ -37,7 +37,7 @@ import {
   voidType,
 } from './types.js';
 import { type BtfHeader, type LayoutEntry, parseBtfHeader, parseLayoutSection } from './wire-header.js';
-import { scanTypes } from './wire-types.js';
+import { scanTypes, type TypeIndex } from './wire-types.js';
 
 /** Options of `loadSpec`. */
 export interface LoadSpecOptions {
@@ -99,8 +99,8 @@ export class Spec implements TypeResolver {
   /** Layout section entries by kind (empty when the blob has none). */
   readonly layout: readonly LayoutEntry[];
   readonly #ctx: DecodeContext;
+  readonly #index: TypeIndex;
   readonly #offsets: Uint32Array;
-  readonly #nameOffsets: Uint32Array;
   /** Decoded types in chunks of CACHE_CHUNK ids, each allocated when one of its types is decoded. */
   readonly #cache: ((Type | undefined)[] | undefined)[];
   readonly #ids = new Map<Type, number>();
@@ -140,9 +140,10 @@ export class Spec implements TypeResolver {
       layout: this.layout,
       firstID: this.firstID,
       stringsLength: this.strings.length,
+      names: this.strings,
     });
+    this.#index = index;
     this.#offsets = index.offsets;
-    this.#nameOffsets = index.nameOffsets;
     this.#cache = new Array(Math.ceil(index.offsets.length / CACHE_CHUNK));
     this.#ctx = {
       view: reader.view,
@@ -242,9 +243,9 @@ export class Spec implements TypeResolver {
   typesByEssentialName<T extends Type = Type>(name: string, kind?: TypeClass<T>): T[] {
     if (this.#essentialNames === undefined) {
       const idx: NameIndex = new Map();
-      for (let i = 0; i < this.#offsets.length; i++) {
-        const off = this.#nameOffsets[i] as number;
-        const n = off === 0 ? '' : this.strings.get(off);
+      const { view, littleEndian } = this.#ctx;
+      for (const i of this.#index.named) {
+        const n = this.strings.get(view.getUint32(this.#offsets[i] as number, littleEndian));
         if (n !== '') addToIndex(idx, essentialName(n), this.firstID + i);
       }
       this.#essentialNames = idx;
@@ -288,7 +289,8 @@ export class Spec implements TypeResolver {
 
   private nameIndex(): NameHashIndex {
     if (this.#names === undefined) {
-      this.#names = new NameHashIndex(this.strings, this.#nameOffsets);
+      const { view, littleEndian } = this.#ctx;
+      this.#names = new NameHashIndex({ strings: this.strings, view, littleEndian, index: this.#index });
     }
     return this.#names;
   }

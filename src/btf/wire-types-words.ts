@@ -5,6 +5,7 @@
  */
 import { hostByteOrder } from '../internal/bytes.js';
 import { Kind, knownKindLayout } from './kind.js';
+import { NAME_HASH_BYTES, nameHash } from './name-hash.js';
 import type { LayoutEntry } from './wire-header.js';
 import type { ScanOptions } from './wire-types.js';
 
@@ -16,6 +17,11 @@ export function initialTypeCapacity(typeLen: number): number {
   return Math.min(Math.floor(typeLen / 12), Math.floor(typeLen / 20) + 64);
 }
 
+/** Room for named records to start with: a little over half of all in vmlinux-like sections. */
+export function initialNamedCapacity(typeCapacity: number): number {
+  return (typeCapacity >>> 1) + 16;
+}
+
 /** `a` copied into an array twice its length. */
 export function grown(a: Uint32Array): Uint32Array<ArrayBuffer> {
   const b = new Uint32Array(Math.max(16, a.length * 2));
@@ -23,11 +29,20 @@ export function grown(a: Uint32Array): Uint32Array<ArrayBuffer> {
   return b;
 }
 
-/** Record boundaries and the largest name offset / type ID referenced (validated afterwards). */
+/**
+ * Record boundaries, named records with their name hashes, and the largest name offset / type ID
+ * referenced (validated afterwards). Arrays have spare room: `count` and `namedCount` entries are used.
+ */
 export interface RawScan {
   offsets: Uint32Array;
-  nameOffsets: Uint32Array;
   count: number;
+  /** Positions (indexes into `offsets`) of the records with a name offset other than 0. */
+  named: Uint32Array;
+  /** `nameHash` of each named record's name, where computed (see `unhashed`). */
+  nameHashes: Uint32Array;
+  namedCount: number;
+  /** How many named records were left unhashed (their name is not in the blob's own strings). */
+  unhashed: number;
   maxName: number;
   maxRef: number;
 }
@@ -50,6 +65,9 @@ const K_DECL_TAG = Kind.DeclTag;
 const K_TYPE_TAG = Kind.TypeTag;
 const K_ENUM64 = Kind.Enum64;
 const HOST_LITTLE_ENDIAN = hostByteOrder === 'little';
+// Called through a module constant too: calling the imported binding here is markedly slower.
+const hashName = nameHash;
+const NAME_BYTES = NAME_HASH_BYTES;
 
 /**
  * Per kind number `k`: `[2k]` = 32-bit words of fixed trailing data, `[2k+1]` = words per vlen
@@ -79,7 +97,16 @@ export function scanTypeWords(o: ScanOptions): RawScan | undefined {
   const sizes = o.layout.length === 0 ? KNOWN_WORD_LAYOUTS : wordLayouts(o.layout);
   const n = words.length;
   let offsets = new Uint32Array(initialTypeCapacity(typeLen));
-  let nameOffsets = new Uint32Array(offsets.length);
+  let named = new Uint32Array(initialNamedCapacity(offsets.length));
+  let nameHashes = new Uint32Array(named.length);
+  let namedCount = 0;
+  let unhashed = 0;
+  // Names are hashed here, while the record is at hand, when they lie in the blob's own string
+  // table at least NAME_BYTES before its end (all but a few); the index hashes the rest.
+  const strBytes = o.names?.bytes ?? new Uint8Array(0);
+  const strView = new DataView(strBytes.buffer, strBytes.byteOffset, strBytes.byteLength);
+  const strStart = o.names?.start ?? 0;
+  const hashLimit = strBytes.byteLength - NAME_BYTES;
   let count = 0;
   let maxName = 0;
   let maxRef = 0;
@@ -90,18 +117,25 @@ export function scanTypeWords(o: ScanOptions): RawScan | undefined {
     const kind = (info >>> 24) & 0x1f;
     const fixed = sizes[2 * kind] as number;
     if (fixed < 0) return undefined;
-    const vlen = kind === K_FUNC ? 0 : info & 0xffff;
+    // FUNC's vlen is its linkage, but its per-element size is 0.
     const body = w + 3;
-    const next = body + fixed + vlen * (sizes[2 * kind + 1] as number);
+    const next = body + fixed + (info & 0xffff) * (sizes[2 * kind + 1] as number);
     if (next > n) return undefined;
     const nameOff = words[w] as number;
-    if (count === offsets.length) {
-      offsets = grown(offsets);
-      nameOffsets = grown(nameOffsets);
+    if (count === offsets.length) offsets = grown(offsets);
+    if (nameOff !== 0) {
+      if (namedCount === named.length) {
+        named = grown(named);
+        nameHashes = grown(nameHashes);
+      }
+      named[namedCount] = count;
+      const at = nameOff - strStart;
+      if (at >= 0 && at <= hashLimit) nameHashes[namedCount] = hashName(strView, at);
+      else unhashed++;
+      namedCount++;
+      if (nameOff > maxName) maxName = nameOff;
     }
-    nameOffsets[count] = nameOff;
     offsets[count++] = typeOff + 4 * w;
-    if (nameOff > maxName) maxName = nameOff;
     let v = 0;
     switch (kind) {
       case K_PTR:
@@ -164,7 +198,7 @@ export function scanTypeWords(o: ScanOptions): RawScan | undefined {
     }
     w = next;
   }
-  return { offsets, nameOffsets, count, maxName, maxRef };
+  return { offsets, count, named, nameHashes, namedCount, unhashed, maxName, maxRef };
 }
 
 /** `wordLayouts` of a blob without a layout section. */

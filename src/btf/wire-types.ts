@@ -13,14 +13,24 @@ import {
   BTF_TYPE_SIZE as TYPE_SIZE,
 } from './kind.js';
 import type { LayoutEntry } from './wire-header.js';
-import { grown, initialTypeCapacity, type RawScan, scanTypeWords } from './wire-types-words.js';
+import {
+  grown,
+  initialNamedCapacity,
+  initialTypeCapacity,
+  type RawScan,
+  scanTypeWords,
+} from './wire-types-words.js';
 
 /** Result of scanning a type section. */
 export interface TypeIndex {
   /** Absolute offset (in the blob) of each type record; index 0 is type ID `firstID`. */
   offsets: Uint32Array;
-  /** Name offset of each type record (same indexing as `offsets`). */
-  nameOffsets: Uint32Array;
+  /** Positions (indexes into `offsets`) of the records with a non-zero name offset, ascending. */
+  named: Uint32Array;
+  /** `nameHash` of each named record's name (same indexing as `named`), unless `unhashed > 0`. */
+  nameHashes: Uint32Array;
+  /** Named records whose hash was not computed by the scan (0: `nameHashes` is complete). */
+  unhashed: number;
 }
 
 /** Inputs of `scanTypes`. */
@@ -36,6 +46,8 @@ export interface ScanOptions {
   firstID: number;
   /** Number of valid string offsets (base + own). */
   stringsLength: number;
+  /** The blob's own string table, whose first byte is string offset `start`: names there are hashed. */
+  names?: { bytes: Uint8Array; start: number };
 }
 
 /** Extracts the kind number from `btf_type.info`. */
@@ -68,9 +80,11 @@ export function scanTypes(o: ScanOptions): TypeIndex {
   // The word scan covers the usual case (host byte order, aligned); anything it does not expect
   // (including every malformed record) is left to the byte scan, which reports the exact problem.
   const scan = scanTypeWords(o) ?? scanRecords(o);
-  const index = {
+  const index: TypeIndex = {
     offsets: scan.offsets.subarray(0, scan.count),
-    nameOffsets: scan.nameOffsets.subarray(0, scan.count),
+    named: scan.named.subarray(0, scan.namedCount),
+    nameHashes: scan.nameHashes.subarray(0, scan.namedCount),
+    unhashed: scan.unhashed,
   };
   const idLimit = o.firstID + scan.count;
   if (scan.maxName >= o.stringsLength || scan.maxRef >= idLimit) validateReferences(o, index, idLimit);
@@ -84,7 +98,8 @@ function scanRecords(o: ScanOptions): RawScan {
   const view = r.view;
   const le = r.littleEndian;
   let offsets = new Uint32Array(initialTypeCapacity(typeLen));
-  let nameOffsets = new Uint32Array(offsets.length);
+  let named = new Uint32Array(initialNamedCapacity(offsets.length));
+  let namedCount = 0;
   let count = 0;
   let pos = typeOff;
   // One pass: find record boundaries and the largest name offset / type ID referenced; only if
@@ -114,11 +129,11 @@ function scanRecords(o: ScanOptions): RawScan {
       );
     }
     const nameOff = view.getUint32(pos, le);
-    if (count === offsets.length) {
-      offsets = grown(offsets);
-      nameOffsets = grown(nameOffsets);
+    if (count === offsets.length) offsets = grown(offsets);
+    if (nameOff !== 0) {
+      if (namedCount === named.length) named = grown(named);
+      named[namedCount++] = count;
     }
-    nameOffsets[count] = nameOff;
     offsets[count++] = pos;
     if (nameOff > maxName) maxName = nameOff;
     const body = pos + BTF_TYPE_SIZE;
@@ -182,7 +197,9 @@ function scanRecords(o: ScanOptions): RawScan {
     }
     pos += size;
   }
-  return { offsets, nameOffsets, count, maxName, maxRef };
+  // This path leaves hashing to the name index.
+  const nameHashes = new Uint32Array(namedCount);
+  return { offsets, count, named, nameHashes, namedCount, unhashed: namedCount, maxName, maxRef };
 }
 
 // Plain module constants (not imported bindings): this loop runs for every type of vmlinux.
