@@ -89,6 +89,9 @@ export function formatTable(report: BenchReport): string {
     `ns/op (${report.meta.clock} clock): median over ${p.rounds} alternating round(s) of the median of ` +
       `${p.reps} rep(s); (min-max of rounds).`,
     'ratio: median over rounds of ebpf-ts/libbpf, each row paired with its own libbpf runs (back to back).',
+    'variants: backend = src/syscall backend with preallocated attrs (the floor under any map API); ' +
+      'raw = BpfMap with Uint8Array keys/values; typed = BpfMap with u32/u64 codecs; ' +
+      'batches = BpfMap.batches() packed buffers read in place.',
     `single ops: ${p.iterations} per rep, hot keys i & 1023; per-element cases: ns per element of a ` +
       `${p.entries}-entry HASH (${p.passes} pass(es) per rep, batch ${p.batch}).`,
     `node ${report.meta.node}, kernel ${report.meta.kernel}, ${report.meta.cpus} cpu(s), ` +
