@@ -9,6 +9,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 const utf8Encoder = new TextEncoder();
 const latin1 = new TextDecoder('latin1');
 
+/** Names up to this long are decoded character by character (see `StringTable.get`). */
+const SHORT_NAME = 32;
+
 /**
  * A read-only BTF string table. Offsets below `base.length` belong to the base table (split BTF);
  * the rest index this table's own bytes. The whole table must end with a NUL.
@@ -56,6 +59,15 @@ export class StringTable {
     if (local >= this.bytes.byteLength) throw this.badOffset(offset);
     if (local === 0 && this.base === undefined) return '';
     const bytes = this.bytes;
+    // Short ASCII names (nearly all of them) are built in one pass: cheaper than finding the end
+    // first and converting a subarray. The table ends with a NUL, so the loop stops inside it.
+    let short = '';
+    for (let i = local; i < local + SHORT_NAME; i++) {
+      const c = bytes[i] as number;
+      if (c === 0) return short;
+      if (c >= 0x80) break;
+      short += String.fromCharCode(c);
+    }
     const end = bytes.indexOf(0, local);
     let ascii = true;
     for (let i = local; i < end; i++) {

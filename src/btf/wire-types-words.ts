@@ -48,22 +48,25 @@ export interface RawScan {
 }
 
 // Plain module constants (not imported bindings): this loop runs for every type of vmlinux.
-const K_PTR = Kind.Pointer;
 const K_ARRAY = Kind.Array;
 const K_STRUCT = Kind.Struct;
 const K_UNION = Kind.Union;
 const K_ENUM = Kind.Enum;
-const K_TYPEDEF = Kind.Typedef;
-const K_VOLATILE = Kind.Volatile;
-const K_CONST = Kind.Const;
-const K_RESTRICT = Kind.Restrict;
-const K_FUNC = Kind.Func;
 const K_FUNC_PROTO = Kind.FuncProto;
 const K_VAR = Kind.Var;
 const K_DATASEC = Kind.Datasec;
 const K_DECL_TAG = Kind.DeclTag;
-const K_TYPE_TAG = Kind.TypeTag;
 const K_ENUM64 = Kind.Enum64;
+/**
+ * Known kinds without trailing data, as a bit set: 3-word records (PTR, FWD, TYPEDEF, VOLATILE,
+ * CONST, RESTRICT, FUNC — whose vlen is its linkage —, FLOAT, TYPE_TAG).
+ */
+const BARE_KINDS = Array.from({ length: 32 }, (_, k) => knownKindLayout(k)).reduce(
+  (set, lay, k) => (lay !== undefined && lay.infoSize === 0 && lay.elemSize === 0 ? set | (1 << k) : set),
+  0,
+);
+/** Those of them whose third word is a type ID (FWD and FLOAT have a flag or a size there). */
+const BARE_REF_KINDS = BARE_KINDS & ~(1 << Kind.Fwd) & ~(1 << Kind.Float);
 const HOST_LITTLE_ENDIAN = hostByteOrder === 'little';
 // Called through a module constant too: calling the imported binding here is markedly slower.
 const hashName = nameHash;
@@ -115,12 +118,6 @@ export function scanTypeWords(o: ScanOptions): RawScan | undefined {
     if (w + 3 > n) return undefined;
     const info = words[w + 1] as number;
     const kind = (info >>> 24) & 0x1f;
-    const fixed = sizes[2 * kind] as number;
-    if (fixed < 0) return undefined;
-    // FUNC's vlen is its linkage, but its per-element size is 0.
-    const body = w + 3;
-    const next = body + fixed + (info & 0xffff) * (sizes[2 * kind + 1] as number);
-    if (next > n) return undefined;
     const nameOff = words[w] as number;
     if (count === offsets.length) offsets = grown(offsets);
     if (nameOff !== 0) {
@@ -137,16 +134,24 @@ export function scanTypeWords(o: ScanOptions): RawScan | undefined {
     }
     offsets[count++] = typeOff + 4 * w;
     let v = 0;
+    if (((BARE_KINDS >>> kind) & 1) !== 0) {
+      // The commonest records (FUNC, PTR, CONST...) have no trailing data: the next one's position
+      // is known without a table lookup, so the loop's critical path is short.
+      if (((BARE_REF_KINDS >>> kind) & 1) !== 0) {
+        v = words[w + 2] as number;
+        if (v > maxRef) maxRef = v;
+      }
+      w += 3;
+      continue;
+    }
+    const fixed = sizes[2 * kind] as number;
+    if (fixed < 0) return undefined;
+    const body = w + 3;
+    const next = body + fixed + (info & 0xffff) * (sizes[2 * kind + 1] as number);
+    if (next > n) return undefined;
     switch (kind) {
-      case K_PTR:
-      case K_TYPEDEF:
-      case K_VOLATILE:
-      case K_CONST:
-      case K_RESTRICT:
-      case K_FUNC:
       case K_VAR:
       case K_DECL_TAG:
-      case K_TYPE_TAG:
         v = words[w + 2] as number;
         if (v > maxRef) maxRef = v;
         break;
