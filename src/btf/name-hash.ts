@@ -12,7 +12,8 @@ export const NAME_HASH_BYTES = 8;
  * The hash of a name whose first 8 bytes, read as little-endian 32-bit words, are `w0` and `w1`
  * (whatever follows its terminating NUL in them is ignored). Branch-free: names end at unpredictable
  * places, and this runs for every name of vmlinux. Bytes from the first NUL on are cleared, and the
- * second word is dropped when the first holds the NUL.
+ * second word is dropped when the first holds the NUL. A signed 32-bit integer (they compare
+ * fastest).
  */
 export function nameHashOfWords(w0: number, w1: number): number {
   // Bit 8k+7 set when byte k is zero (exactly for the first zero byte; later ones may be missed).
@@ -28,7 +29,7 @@ export function nameHashOfWords(w0: number, w1: number): number {
   x = Math.imul(x, 0x85ebca6b);
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
+  return x ^ (x >>> 16);
 }
 
 /**

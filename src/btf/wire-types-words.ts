@@ -29,6 +29,13 @@ export function grown(a: Uint32Array): Uint32Array<ArrayBuffer> {
   return b;
 }
 
+/** `a` copied into an array twice its length. */
+export function grownInt32(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(16, a.length * 2));
+  b.set(a);
+  return b;
+}
+
 /**
  * Record boundaries, named records with their name hashes, and the largest name offset / type ID
  * referenced (validated afterwards). Arrays have spare room: `count` and `namedCount` entries are used.
@@ -39,7 +46,7 @@ export interface RawScan {
   /** Positions (indexes into `offsets`) of the records with a name offset other than 0. */
   named: Uint32Array;
   /** `nameHash` of each named record's name, where computed (see `unhashed`). */
-  nameHashes: Uint32Array;
+  nameHashes: Int32Array;
   namedCount: number;
   /** How many named records were left unhashed (their name is not in the blob's own strings). */
   unhashed: number;
@@ -101,7 +108,7 @@ export function scanTypeWords(o: ScanOptions): RawScan | undefined {
   const n = words.length;
   let offsets = new Uint32Array(initialTypeCapacity(typeLen));
   let named = new Uint32Array(initialNamedCapacity(offsets.length));
-  let nameHashes = new Uint32Array(named.length);
+  let nameHashes = new Int32Array(named.length);
   let namedCount = 0;
   let unhashed = 0;
   // Names are hashed here, while the record is at hand, when they lie in the blob's own string
@@ -123,7 +130,7 @@ export function scanTypeWords(o: ScanOptions): RawScan | undefined {
     if (nameOff !== 0) {
       if (namedCount === named.length) {
         named = grown(named);
-        nameHashes = grown(nameHashes);
+        nameHashes = grownInt32(nameHashes);
       }
       named[namedCount] = count;
       const at = nameOff - strStart;

@@ -28,7 +28,7 @@ export interface TypeIndex {
   /** Positions (indexes into `offsets`) of the records with a non-zero name offset, ascending. */
   named: Uint32Array;
   /** `nameHash` of each named record's name (same indexing as `named`), unless `unhashed > 0`. */
-  nameHashes: Uint32Array;
+  nameHashes: Int32Array;
   /** Named records whose hash was not computed by the scan (0: `nameHashes` is complete). */
   unhashed: number;
 }
@@ -198,7 +198,7 @@ function scanRecords(o: ScanOptions): RawScan {
     pos += size;
   }
   // This path leaves hashing to the name index.
-  const nameHashes = new Uint32Array(namedCount);
+  const nameHashes = new Int32Array(namedCount);
   return { offsets, count, named, nameHashes, namedCount, unhashed: namedCount, maxName, maxRef };
 }
 
