@@ -1,0 +1,65 @@
+/**
+ * cgroup-filter example: a shell moved into a fresh child cgroup of /sys/fs/cgroup/unified execs
+ * /bin/sleep, which is reported with the shell's pid; execs outside the cgroup (/bin/true) are not.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startExample } from './helpers.js';
+
+const CGROUP_ROOT = '/sys/fs/cgroup/unified';
+
+/** Runs a shell that joins `cgroup` and execs `/bin/sleep 0`; adds its pid to `pids`; resolves when it exited. */
+function execInside(cgroup: string, pids: Set<number>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', `echo $$ > ${join(cgroup, 'cgroup.procs')} && exec /bin/sleep 0`], {
+      stdio: 'ignore',
+    });
+    if (child.pid !== undefined) pids.add(child.pid);
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`shell in cgroup exited with ${code}`)),
+    );
+  });
+}
+
+describe('cgroup-filter', () => {
+  const cgroup = join(CGROUP_ROOT, `ebpf-ts-cgroup-filter-${process.pid}`);
+  before(() => mkdirSync(cgroup));
+  after(() => rmdirSync(cgroup));
+
+  it('reports execs inside the cgroup only', async () => {
+    const ex = startExample('cgroup-filter', ['--cgroup', cgroup]);
+    const pids = new Set<number>();
+    let stopped = false;
+    const trigger = (async () => {
+      while (!stopped) {
+        await execInside(cgroup, pids);
+        spawnSync('/bin/true');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    try {
+      const m = await ex.waitFor(/^pid=(\d+) ppid=\d+ comm=sleep filename=\/bin\/sleep$/);
+      assert.ok(pids.has(Number(m[1])), `pid ${m[1]} is not one of the shells moved into the cgroup`);
+    } finally {
+      stopped = true;
+      await trigger;
+      assert.equal(await ex.stop(), 0, ex.stderr());
+    }
+    for (const line of ex
+      .stdout()
+      .split('\n')
+      .filter((l) => l !== '')) {
+      assert.match(line, /^pid=\d+ ppid=\d+ comm=sleep filename=\/bin\/sleep$/, 'an exec outside the cgroup');
+    }
+  });
+
+  it('fails clearly for a missing cgroup', async () => {
+    const ex = startExample('cgroup-filter', ['--cgroup', join(CGROUP_ROOT, 'no-such-cgroup-here')]);
+    assert.equal(await ex.exited(), 1);
+    assert.match(ex.stderr(), /^error: cgroup \S+no-such-cgroup-here: ENOENT$/m);
+  });
+});
