@@ -108,11 +108,14 @@ export class NameHashIndex {
     const bytes = table.bytes;
     const at = off - table.start;
     if (at + q.length >= bytes.length) return false;
+    // Candidates share the query's hashed prefix, so the end of the name (a NUL right after
+    // q.length bytes) tells most of them apart with one read.
+    if (bytes[at + q.length] !== 0) return false;
     if (typeof q === 'string') {
       for (let i = 0; i < q.length; i++) if (bytes[at + i] !== q.charCodeAt(i)) return false;
     } else {
       for (let i = 0; i < q.length; i++) if (bytes[at + i] !== q[i]) return false;
     }
-    return bytes[at + q.length] === 0;
+    return true;
   }
 }
