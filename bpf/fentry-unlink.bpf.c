@@ -45,7 +45,7 @@ int BPF_PROG(unlink_entry, int dfd, struct filename *name)
 }
 
 SEC("fexit/do_unlinkat")
-int BPF_PROG(unlink_exit, int dfd, struct filename *name, long ret)
+int BPF_PROG(unlink_exit, int dfd, struct filename *name, int ret)
 {
 	return report(name, 1, ret);
 }
