@@ -55,21 +55,25 @@ export function startExample(name: string, args: string[] = []): RunningExample 
     stderr: () => err,
     waitFor(re, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
-        const t = setTimeout(
-          () => reject(new Error(`timeout waiting for ${re}\nstdout:\n${out}\nstderr:\n${err}`)),
-          timeoutMs,
-        );
+        const fail = (why: string): void => {
+          child.kill('SIGKILL'); // never leave a hung example behind a failed wait
+          reject(new Error(`${why} ${re}\nstdout:\n${out}\nstderr:\n${err}`));
+        };
+        const t = setTimeout(() => fail('timeout waiting for'), timeoutMs);
+        let scanned = 0; // complete lines already matched, so each line is checked once
         const check = (): void => {
-          const m = out
-            .split('\n')
-            .map((l) => l.match(re))
-            .find((x) => x !== null);
+          let m: RegExpMatchArray | null = null;
+          for (let nl = out.indexOf('\n', scanned); nl >= 0 && !m; nl = out.indexOf('\n', scanned)) {
+            m = out.slice(scanned, nl).match(re);
+            scanned = nl + 1;
+          }
+          if (!m && ended) m = out.slice(scanned).match(re);
           if (m) {
             clearTimeout(t);
             resolve(m);
           } else if (ended) {
             clearTimeout(t);
-            reject(new Error(`exited before ${re}\nstdout:\n${out}\nstderr:\n${err}`));
+            fail('exited before');
           } else waiters.push(check);
         };
         check();
