@@ -87,7 +87,8 @@ describe('name index', () => {
   ];
   for (const [what, bytes] of variants) {
     it(`finds every name and only it: ${what}`, () => {
-      const spec = loadSpec(bytes);
+      // Not copied: a copy would be aligned again.
+      const spec = loadSpec(bytes, { copy: false });
       names.forEach((name, i) => {
         const want = names.flatMap((n, j) => (n === name ? [j + 1] : []));
         assert.deepEqual(spec.idsByName(name), want, `${name} (id ${i + 1})`);
