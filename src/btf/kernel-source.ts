@@ -214,8 +214,9 @@ export function mapBtfFile(path: string, backend: SyscallBackend): BtfFileConten
 
 /**
  * The first candidate that holds kernel BTF (see `vmlinuxBtfCandidates`; a lazy iterable is consumed
- * only as far as needed), read with `read` (default `readBtfFile`). Missing files are skipped silently; unreadable or malformed ones are skipped
- * and named in the error. Throws `NotSupportedError('kernel BTF', '5.4')` when none works.
+ * only as far as needed), read with `read` (default `readBtfFile`). Missing files are skipped silently;
+ * unreadable or malformed ones are skipped and named in the error. Throws
+ * `NotSupportedError('kernel BTF', '5.4')` when none works.
  */
 export function locateKernelBtf(
   candidates: Iterable<string>,

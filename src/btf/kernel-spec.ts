@@ -1,8 +1,7 @@
 /**
  * The running kernel's BTF as `Spec`s: vmlinux (read — or mapped, where sysfs allows — once per kernel
  * context and parsed lazily: only an index of record offsets is built up front; types are decoded when
- * looked up) and the split BTF of
- * loaded modules, on top of vmlinux, read only when asked for.
+ * looked up) and the split BTF of loaded modules, on top of vmlinux, read only when asked for.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
