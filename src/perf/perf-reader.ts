@@ -13,7 +13,7 @@ import { ClosedError, EbpfError, isClosedError, isKeyNotFoundError } from '../er
 import { BpfMap } from '../maps/bpf-map.js';
 import { u32 } from '../maps/codec.js';
 import { pageSize, possibleCpus } from '../maps/system-info.js';
-import { defaultContext, type KernelContext } from '../syscall/context.js';
+import type { KernelContext } from '../syscall/context.js';
 import { Poller } from '../syscall/poller.js';
 import { MapType } from '../syscall/uapi-enums.js';
 import { PerfCpuBuffer } from './perf-cpu-buffer.js';

@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ClosedError, EbpfError, isClosedError } from '../errors.js';
 import type { BpfMap } from '../maps/bpf-map.js';
 import { pageSize } from '../maps/system-info.js';
-import { defaultContext, type KernelContext } from '../syscall/context.js';
+import type { KernelContext } from '../syscall/context.js';
 import type { FD } from '../syscall/fd.js';
 import { Poller } from '../syscall/poller.js';
 import { MapType } from '../syscall/uapi-enums.js';

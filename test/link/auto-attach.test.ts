@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { parseSectionName } from '../../src/collection/section-names.js';
-import { isEbpfError, isNotSupportedError } from '../../src/errors.js';
+import { isEbpfError } from '../../src/errors.js';
 import { attachFromSection } from '../../src/link/index.js';
 import { AttachType, ProgramType } from '../../src/syscall/uapi-enums.js';
 import { checkFdLeaks } from '../helpers/fd-leaks.js';
