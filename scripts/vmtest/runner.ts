@@ -2,9 +2,9 @@
  * The kernel matrix run: select the test files, freeze a copy of the checkout, prepare every kernel on the
  * host (download, unpack, initramfs), run the guests `jobs` at a time, then print one summary row per kernel.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { type LaneSelection, type RunnerOptions, shardsPerLane } from './args.js';
 import { KERNEL_TEST_EXCLUDES, KERNEL_TEST_PATHS } from './config.js';
 import { type GuestPlan, guestCommand, parseVmrunInfo, prepareCommand } from './guest-command.js';
@@ -119,12 +119,16 @@ export async function runMatrix(options: RunnerOptions, ctx: RunnerContext): Pro
   mkdirSync(logDir, { recursive: true });
   ctx.print(`test:kernels: logs in ${logDir}`);
   let workDir = ctx.root;
+  let vmrunPath = ctx.vmrunPath;
   let snapshotDir: string | undefined;
   if (!options.live) {
     const t0 = Date.now();
     snapshotDir = mkdtempSync(join(tmpdir(), 'ebpf-ts-tree-'));
     const snap = snapshotCheckout(ctx.root, snapshotDir);
     workDir = snap.dir;
+    // bash reads a script as it runs: an edit to the checkout's vmrun.sh would break running guests
+    const copied = join(workDir, relative(ctx.root, ctx.vmrunPath));
+    if (!relative(ctx.root, ctx.vmrunPath).startsWith('..') && existsSync(copied)) vmrunPath = copied;
     ctx.print(
       `test:kernels: guests run a copy of the checkout (${snap.copied} files, ${formatDuration(Date.now() - t0)})`,
     );
@@ -154,6 +158,7 @@ export async function runMatrix(options: RunnerOptions, ctx: RunnerContext): Pro
     ctx,
     env: { ...ctx.env, VMRUN_CACHE: ctx.env.VMRUN_CACHE || DEFAULT_VMRUN_CACHE },
     workDir,
+    vmrunPath,
     logDir,
     signal: deadline.signal,
     stopWhy,
@@ -198,6 +203,8 @@ interface RunState {
   readonly env: NodeJS.ProcessEnv;
   /** The guests' working directory: the checkout, or its frozen copy. */
   readonly workDir: string;
+  /** vmrun.sh to run: the frozen copy's when there is one. */
+  readonly vmrunPath: string;
   readonly logDir: string;
   /** Fires on Ctrl-C or the total deadline; `stopWhy.reason` says which. */
   readonly signal: AbortSignal;
@@ -211,7 +218,7 @@ async function prepareKernels(lanes: ReadonlyMap<string, LaneState>, run: RunSta
     if (run.signal.aborted) return;
     const state = lanes.get(laneKey(sel))!;
     const name = laneKey(sel).replace(/[^\w.+-]/g, '_');
-    const res = await spawnToFiles('bash', prepareCommand(run.ctx.vmrunPath, sel.lane, sel.abi), {
+    const res = await spawnToFiles('bash', prepareCommand(run.vmrunPath, sel.lane, sel.abi), {
       cwd: run.workDir,
       env: run.env,
       timeoutMs: PREPARE_TIMEOUT_MS,
@@ -255,7 +262,7 @@ async function runJob(job: Job, state: LaneState, run: RunState): Promise<void> 
   state.firstStart = Math.min(state.firstStart ?? t0, t0);
   ctx.print(`[${tag}] booting, ${job.plan.files.length} test file${job.plan.files.length === 1 ? '' : 's'}`);
   const name = `${laneKey(job.selection).replace(/[^\w.+-]/g, '_')}.${job.shard}`;
-  const res = await spawnToFiles('bash', guestCommand(ctx.vmrunPath, ctx.nodePath, job.plan), {
+  const res = await spawnToFiles('bash', guestCommand(run.vmrunPath, ctx.nodePath, job.plan), {
     cwd: workDir,
     env,
     timeoutMs: options.guestTimeoutSec * 1000 + BACKSTOP_MS,
