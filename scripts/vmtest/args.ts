@@ -61,8 +61,8 @@ ${lanes}
   --test-timeout MS     per test inside a guest (default ${RUNNER_DEFAULTS.testTimeoutMs})
   --mem MIB             guest RAM (default ${RUNNER_DEFAULTS.memMiB})
   --log-dir DIR         keep TAP and stderr of every guest here (default: a new temp folder)
-  --live                run the checkout itself, not a frozen copy (only when nobody edits it
-                        during the run, e.g. a CI clone: saves the copy and reuses the host's tsx cache)
+  --live                run the checkout itself through tsx, not a frozen copy transpiled for plain
+                        node (only when nobody edits it during the run; 8-12 s slower per test file)
   --list                print the plan and exit without booting
   -v, --verbose         stream guest output
   -h, --help            this text

@@ -30,13 +30,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 rm -rf "$LOG_DIR"
-# --live: a CI clone is not edited during the run, and the tsx cache npm test left on the host is reused.
+# The runner freezes a copy of the checkout and transpiles it, so guests start plain node, not tsx.
 # Per guest: the budget minus the kernel download/unpack (about 1 minute cold). The runner stops everything
 # at the budget and still prints its summary; the outer timeout only catches a runner that hangs itself.
 GUEST_TIMEOUT=$((BUDGET > 240 ? BUDGET - 120 : BUDGET))
 set +e
 timeout -k 30 $((BUDGET + 120)) node --import tsx scripts/test-kernels.ts \
-  --kernel "$KERNEL" --jobs 2 --timeout "$GUEST_TIMEOUT" --total-timeout "$BUDGET" --log-dir "$LOG_DIR" --live
+  --kernel "$KERNEL" --jobs 2 --timeout "$GUEST_TIMEOUT" --total-timeout "$BUDGET" --log-dir "$LOG_DIR"
 rc=$?
 set -e
 if [ "$rc" != 0 ]; then

@@ -3,6 +3,7 @@
  * runner reads back from vmrun.sh's `-v` lines.
  */
 import { GUEST_TIME_SCALE, type KernelLane, KNOWN_ABSENT_ENV, LANE_ENV, TIME_SCALE_ENV } from './config.js';
+import { PRECOMPILED_ENV, precompiledTestFiles } from './precompile.js';
 
 /** One guest to boot: a kernel, the test files it runs and its limits. */
 export interface GuestPlan {
@@ -13,6 +14,11 @@ export interface GuestPlan {
   readonly guestTimeoutSec: number;
   readonly testTimeoutMs: number;
   readonly memMiB: number;
+  /**
+   * The tree was transpiled beforehand (precompile.ts): run the `.js` beside each test file with plain node
+   * and tell the tests so through `EBPF_TS_PRECOMPILED=1` (their child processes skip tsx too).
+   */
+  readonly precompiled?: boolean;
 }
 
 function kernelArgs(lane: KernelLane, abi: string | undefined): string[] {
@@ -26,7 +32,8 @@ export function prepareCommand(vmrunPath: string, lane: KernelLane, abi?: string
 
 /**
  * Arguments (after `bash`) that boot the guest and run `node --test` with the TAP reporter over the plan's
- * files, one file at a time (like `npm test`, so fd-leak checks stay per file). The guest learns its lane,
+ * files, one file at a time (like `npm test`, so fd-leak checks stay per file), through tsx or, for a
+ * precompiled tree, plain node over the `.js` files. The guest learns its lane,
  * its allowed absences and how much slower it is through `EBPF_TS_KERNEL_LANE`, `EBPF_TS_KNOWN_ABSENT` and
  * `EBPF_TS_TIME_SCALE`.
  */
@@ -45,15 +52,15 @@ export function guestCommand(vmrunPath: string, nodePath: string, plan: GuestPla
     `${KNOWN_ABSENT_ENV}=${plan.lane.knownAbsentFeatures.join(',')}`,
     '--env',
     `${TIME_SCALE_ENV}=${GUEST_TIME_SCALE}`,
+    ...(plan.precompiled ? ['--env', `${PRECOMPILED_ENV}=1`] : []),
     '--',
     nodePath,
-    '--import',
-    'tsx',
+    ...(plan.precompiled ? [] : ['--import', 'tsx']),
     '--test',
     '--test-concurrency=1',
     '--test-reporter=tap',
     `--test-timeout=${plan.testTimeoutMs}`,
-    ...plan.files,
+    ...(plan.precompiled ? precompiledTestFiles(plan.files) : plan.files),
   ];
 }
 

@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { type LaneSelection, type RunnerOptions, shardsPerLane } from './args.js';
 import { KERNEL_TEST_EXCLUDES, KERNEL_TEST_PATHS } from './config.js';
 import { type GuestPlan, guestCommand, parseVmrunInfo, prepareCommand } from './guest-command.js';
+import { precompileTree } from './precompile.js';
 import { fileSizeWeight, selectTestFiles, splitIntoShards } from './select-files.js';
 import { snapshotCheckout } from './snapshot.js';
 import { spawnToFiles } from './spawn-process.js';
@@ -66,6 +67,8 @@ function lastLines(text: string, n: number): string {
 
 /** The guests to boot: every lane times every shard of the file list. */
 function planJobs(options: RunnerOptions, shards: readonly string[][]): Job[] {
+  // a frozen copy is transpiled for plain node; --live runs the checkout through tsx
+  const precompiled = !options.live;
   return options.lanes.flatMap((sel) =>
     shards.map((files, i) => ({
       selection: sel,
@@ -77,6 +80,7 @@ function planJobs(options: RunnerOptions, shards: readonly string[][]): Job[] {
         guestTimeoutSec: options.guestTimeoutSec,
         testTimeoutMs: options.testTimeoutMs,
         memMiB: options.memMiB,
+        precompiled,
       },
     })),
   );
@@ -132,6 +136,16 @@ export async function runMatrix(options: RunnerOptions, ctx: RunnerContext): Pro
     ctx.print(
       `test:kernels: guests run a copy of the checkout (${snap.copied} files, ${formatDuration(Date.now() - t0)})`,
     );
+    const t1 = Date.now();
+    try {
+      const pre = await precompileTree(workDir);
+      ctx.print(
+        `test:kernels: transpiled ${pre.files} TypeScript files for plain node (${formatDuration(Date.now() - t1)})`,
+      );
+    } catch (err) {
+      rmSync(snapshotDir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   const deadline = new AbortController();

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { nodeArgsForTs } from '../helpers/ts-entry.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -24,7 +25,7 @@ export interface RunningExample {
 export function startExample(name: string, args: string[] = []): RunningExample {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'examples', name, 'main.ts'), ...args],
+    [...nodeArgsForTs(join(ROOT, 'examples', name, 'main.ts')), ...args],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -74,6 +74,22 @@ describe('guestCommand', () => {
     assert.ok(argv.includes(`${KNOWN_ABSENT_ENV}=hardware perf events,fmod_ret`));
     assert.deepEqual(argv.slice(1, 5), ['--suite', 'trixie', '--kernel', '6.12.9-amd64']);
   });
+
+  it('runs a precompiled tree with plain node over the .js files and says so in EBPF_TS_PRECOMPILED', () => {
+    const argv = guestCommand('/r/vmrun.sh', '/usr/bin/node', { ...plan, precompiled: true });
+    const sep = argv.indexOf('--');
+    assert.deepEqual(argv.slice(sep - 2, sep), ['--env', 'EBPF_TS_PRECOMPILED=1']);
+    assert.deepEqual(argv.slice(sep + 1), [
+      '/usr/bin/node',
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=tap',
+      '--test-timeout=120000',
+      'test/maps/a.test.js',
+      'test/prog/b.test.js',
+    ]);
+    assert.ok(!argv.includes('tsx'));
+  });
 });
 
 describe('parseVmrunInfo', () => {
