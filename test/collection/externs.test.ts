@@ -204,4 +204,36 @@ describe('kconfig encoding', () => {
     );
     assert.throws(() => parseKallsyms(`${text}ffffffff84000000 T bar\n`, new Set(['bar'])), /ambiguous/);
   });
+
+  it('parseKallsyms matches whole names only, not prefixes, module names or other fields', () => {
+    const text = [
+      'ffffffff81000000 T foobar',
+      'ffffffff81000010 t foo_2\t[foo]',
+      'ffffffff81000020 d x foo',
+      'not-hex t foo',
+      'ffffffff81000030 T foo\r',
+      'ffffffff81000040 T last',
+    ].join('\n');
+    assert.deepEqual(
+      [...parseKallsyms(text, new Set(['foo', 'last', 'foo_', '']))],
+      [
+        ['foo', 0xffffffff81000030n],
+        ['last', 0xffffffff81000040n],
+      ],
+    );
+  });
+
+  it('parseKallsyms stays linear on a kernel-sized table (200k lines, modules at the end)', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 200_000; i++) lines.push(`ffffffff8${i.toString(16).padStart(7, '0')} t sym_${i}`);
+    lines.push('ffffffffc0000000 t modfn\t[somemod]');
+    const text = `${lines.join('\n')}\n`;
+    const t0 = performance.now();
+    const got = parseKallsyms(text, new Set(['sym_199999', 'modfn', 'sym_7', 'absent']));
+    const ms = performance.now() - t0;
+    assert.equal(got.size, 3);
+    assert.equal(got.get('modfn'), 0xffffffffc0000000n);
+    // a quadratic scan took 15 s here on /proc/kallsyms; a linear one takes tens of ms
+    assert.ok(ms < 3000, `took ${ms.toFixed(0)} ms`);
+  });
 });
