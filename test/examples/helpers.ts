@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { scaledMs } from '../helpers/time-scale.js';
 import { nodeArgsForTs } from '../helpers/ts-entry.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -13,7 +14,10 @@ export interface RunningExample {
   readonly child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Resolves with the first stdout line matching `re` (rejects after `timeoutMs` with the output so far). */
+  /**
+   * Resolves with the first stdout line matching `re` (rejects after `timeoutMs`, times EBPF_TS_TIME_SCALE,
+   * with the output so far).
+   */
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Sends SIGINT and resolves with the exit code. */
   stop(): Promise<number>;
@@ -60,7 +64,7 @@ export function startExample(name: string, args: string[] = []): RunningExample 
           child.kill('SIGKILL'); // never leave a hung example behind a failed wait
           reject(new Error(`${why} ${re}\nstdout:\n${out}\nstderr:\n${err}`));
         };
-        const t = setTimeout(() => fail('timeout waiting for'), timeoutMs);
+        const t = setTimeout(() => fail('timeout waiting for'), scaledMs(timeoutMs));
         let scanned = 0; // complete lines already matched, so each line is checked once
         const check = (): void => {
           let m: RegExpMatchArray | null = null;
