@@ -19,7 +19,7 @@ export interface RunningExample {
    * with the output so far).
    */
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** Sends SIGINT and resolves with the exit code. */
+  /** Sends SIGINT and resolves with the exit code; rejects with the error of a failed `waitFor` instead. */
   stop(): Promise<number>;
   /** Resolves with the exit code when the process ends by itself. */
   exited(): Promise<number>;
@@ -50,6 +50,7 @@ export function startExample(name: string, args: string[] = []): RunningExample 
     child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 : 1))),
   );
   let ended = false;
+  let waitError: Error | undefined;
   void exit.then(() => {
     ended = true;
     for (const w of waiters.splice(0)) w();
@@ -62,7 +63,8 @@ export function startExample(name: string, args: string[] = []): RunningExample 
       return new Promise((resolve, reject) => {
         const fail = (why: string): void => {
           child.kill('SIGKILL'); // never leave a hung example behind a failed wait
-          reject(new Error(`${why} ${re}\nstdout:\n${out}\nstderr:\n${err}`));
+          waitError ??= new Error(`${why} ${re}\nstdout:\n${out}\nstderr:\n${err}`);
+          reject(waitError);
         };
         const t = setTimeout(() => fail('timeout waiting for'), scaledMs(timeoutMs));
         let scanned = 0; // complete lines already matched, so each line is checked once
@@ -85,6 +87,9 @@ export function startExample(name: string, args: string[] = []): RunningExample 
       });
     },
     async stop() {
+      // after a failed wait killed the child, its exit code says nothing: report why it was killed instead
+      // (tests stop examples in `finally`, where a bare 128 would hide the wait's error)
+      if (waitError) throw waitError;
       if (!ended) child.kill('SIGINT');
       return exit;
     },
