@@ -1,11 +1,14 @@
 /**
  * cgroup-filter: prints the execs (pid, parent, comm, file) of tasks inside one cgroup v2 directory and its
  * descendants. The cgroup's descriptor goes into a CGROUP_ARRAY map; the program on the
- * `sched/sched_process_exec` tracepoint checks `bpf_current_task_under_cgroup` against it.
+ * `sched/sched_process_exec` tracepoint checks `bpf_current_task_under_cgroup` against it. Without
+ * `--cgroup` it creates a temporary child of the cgroup v2 root, says how to move a process into it, and
+ * removes it at exit.
  */
 import { closeSync, constants, openSync } from 'node:fs';
 import { tracepoint } from 'ebpf-ts/link';
 import { RingBufReader } from 'ebpf-ts/ringbuf';
+import { cgroup2Mount, createTemporaryCgroup } from '../lib/cgroup.js';
 import { runExample } from '../lib/run.js';
 import { type ExecEvent, execEventCodec, loadCgroupFilterObjects } from './cgroup-filter.gen.js';
 
@@ -20,12 +23,23 @@ runExample(
   {
     cgroup: {
       type: 'string',
-      description: 'cgroup v2 directory, e.g. /sys/fs/cgroup/unified/mygroup (required)',
+      description:
+        'cgroup v2 directory, e.g. /sys/fs/cgroup/unified/mygroup (default: a temporary child of the v2 root, removed at exit)',
     },
   },
   async ({ signal, json, flags }) => {
-    const path = flags.cgroup;
-    if (path === undefined) throw new Error('--cgroup <cgroup v2 directory> is required');
+    // Declared first so it is removed last, after the reader, link and objects are closed.
+    using temporary =
+      flags.cgroup === undefined
+        ? createTemporaryCgroup(cgroup2Mount(), `ebpf-ts-cgroup-filter-${process.pid}`, (m) =>
+            process.stderr.write(`${m}\n`),
+          )
+        : undefined;
+    const path = temporary?.path ?? (flags.cgroup as string);
+    if (temporary !== undefined)
+      process.stderr.write(
+        `created cgroup ${path} (removed at exit); move a shell into it with: echo $$ > ${path}/cgroup.procs\n`,
+      );
     using objs = loadCgroupFilterObjects();
     let cgroupFd: number;
     try {

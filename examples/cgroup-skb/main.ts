@@ -2,26 +2,26 @@
  * cgroup-skb: counts packets (and bytes) sent by the sockets of a cgroup v2 and its descendants, with a
  * CGROUP_SKB program on the inet egress hook attached through a bpf_link. Prints the totals every second.
  *
- *   sudo npx ebpf-ts examples/cgroup-skb [--cgroup /sys/fs/cgroup/unified] [--duration 10] [--json]
+ *   sudo npx ebpf-ts examples/cgroup-skb [--cgroup <dir>] [--duration 10] [--json]
+ *
+ * Without --cgroup it counts the whole cgroup v2 hierarchy (its root, found in /proc/self/mountinfo).
  */
 import { AttachType, codecs, loadCollectionSpec, newCollection } from 'ebpf-ts';
 import { attachCgroup } from 'ebpf-ts/link';
 import { removeMemlock } from 'ebpf-ts/rlimit';
+import { cgroup2Mount } from '../lib/cgroup.js';
 import { bpfObject, every, runExample } from '../lib/run.js';
-
-const DEFAULT_CGROUP = '/sys/fs/cgroup/unified';
 
 runExample(
   'Counts egress packets of a cgroup (v2) with a cgroup_skb/egress program.',
   {
     cgroup: {
       type: 'string',
-      default: DEFAULT_CGROUP,
-      description: `cgroup v2 directory (default ${DEFAULT_CGROUP})`,
+      description: 'cgroup v2 directory (default: the cgroup v2 root, e.g. /sys/fs/cgroup/unified)',
     },
   },
   async ({ signal, json, flags }) => {
-    const cgroup = flags.cgroup ?? DEFAULT_CGROUP;
+    const cgroup = flags.cgroup ?? cgroup2Mount();
     removeMemlock();
     using coll = newCollection(loadCollectionSpec(bpfObject('cgroup-skb')));
     const program = coll.programs.count_egress_packets;

@@ -1,7 +1,7 @@
 /**
  * lsm-connect: a BPF LSM program on the `socket_connect` hook refuses (EPERM) every IPv4 connect to the
- * address given with `--block`, which is written into the program as a constant before load, and prints one
- * line per refused connect. Needs BPF LSM (CONFIG_BPF_LSM with "bpf" in the active LSM list); on kernels
+ * address given with `--block` (default 127.0.0.2, a loopback address nothing uses by accident), which is
+ * written into the program as a constant before load, and prints one line per refused connect. Needs BPF LSM (CONFIG_BPF_LSM with "bpf" in the active LSM list); on kernels
  * without it the example exits with a one-line error.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,9 @@ import { attachLSM } from 'ebpf-ts/link';
 import { RingBufReader } from 'ebpf-ts/ringbuf';
 import { runExample } from '../lib/run.js';
 import { type BlockedEvent, blockedEventCodec, loadLsmConnectSpec } from './lsm-connect.gen.js';
+
+/** Refused when no `--block` is given: on loopback, so the demo cannot cut the machine off the network. */
+const DEFAULT_BLOCK = '127.0.0.2';
 
 /** The u32 whose bytes in `byteOrder` are the address in network order (as `sin_addr.s_addr` holds it). */
 function networkOrderWord(address: string, byteOrder: 'little' | 'big'): number {
@@ -48,10 +51,16 @@ function formatBlocked(e: BlockedEvent, byteOrder: 'little' | 'big', json: boole
 
 runExample(
   'lsm-connect: refuse IPv4 connects to one address (BPF LSM socket_connect)',
-  { block: { type: 'string', description: 'IPv4 address to refuse connects to (required)' } },
+  {
+    block: {
+      type: 'string',
+      default: DEFAULT_BLOCK,
+      description: `IPv4 address to refuse connects to (default ${DEFAULT_BLOCK})`,
+    },
+  },
   async ({ signal, json, flags }) => {
-    const block = flags.block;
-    if (block === undefined || !isIPv4(block)) throw new Error('--block <IPv4 address> is required');
+    const block = flags.block ?? DEFAULT_BLOCK;
+    if (!isIPv4(block)) throw new Error(`--block needs an IPv4 address, got "${block}"`);
     checkBpfLsmActive();
     const spec = loadLsmConnectSpec();
     spec.rewriteConstants({ blocked_addr: networkOrderWord(block, spec.byteOrder) });

@@ -4,6 +4,7 @@
  * with /proc/kallsyms and the ELF symbols of the sampled process's executable and libraries.
  */
 import { readFileSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { newCollection } from 'ebpf-ts';
 import { attachPerfEvent, type Link, PerfSoftwareConfig, PerfType, perfEventOpen } from 'ebpf-ts/link';
 import { RingBufReader } from 'ebpf-ts/ringbuf';
@@ -16,6 +17,9 @@ import {
   u64127Codec,
 } from './profile.gen.js';
 import { KernelSymbols, UserSymbols } from './symbols.js';
+
+/** Longest stretch of sample processing without letting timers and signal handlers run. */
+const YIELD_EVERY_MS = 50;
 
 /** CPU numbers of a sysfs list such as `0-3,6`. */
 function parseCpuList(list: string): number[] {
@@ -103,10 +107,17 @@ runExample(
 
     await using reader = new RingBufReader(samples, { signal });
     process.stderr.write(`sampling ${links.length} CPUs at ${frequency} Hz... Ctrl-C to stop\n`);
+    let turn = Date.now();
     while (!signal.aborted) {
       try {
         const { sample } = await reader.read();
         print(profileSampleCodec.decode(sample));
+        // While samples are queued, read() resolves without returning to the event loop; let timers and
+        // signals (--duration, Ctrl-C) in now and then, or a backlog would keep the example running.
+        if (Date.now() - turn >= YIELD_EVERY_MS) {
+          await nextTurn();
+          turn = Date.now();
+        }
       } catch (e) {
         if (signal.aborted) break;
         throw e;

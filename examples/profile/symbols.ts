@@ -89,10 +89,22 @@ export function parseMaps(text: string): Mapping[] {
   return out;
 }
 
-/** User-space symbols of processes, with per-pid mappings and per-file symbol tables cached. */
+/** How long a process's mappings are trusted before an address outside them re-reads /proc/<pid>/maps. */
+const MAPS_REFRESH_MS = 1000;
+
+/**
+ * User-space symbols of processes, with per-pid mappings and per-file symbol tables cached. Addresses in
+ * no file-backed mapping (JIT code, anonymous memory) re-read a process's maps at most once a second, so
+ * stacks of JIT runtimes stay cheap.
+ */
 export class UserSymbols {
-  readonly #maps = new Map<number, Mapping[]>();
+  readonly #maps = new Map<number, { read: number; mappings: Mapping[] }>();
   readonly #files = new Map<string, SymbolRange[]>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
 
   /** The function symbols of an ELF file as file-offset ranges (empty when unreadable). */
   #fileSymbols(path: string, pid: number): SymbolRange[] {
@@ -115,16 +127,17 @@ export class UserSymbols {
   }
 
   #mappings(pid: number, refresh: boolean): Mapping[] {
-    let maps = this.#maps.get(pid);
-    if (maps === undefined || refresh) {
-      try {
-        maps = parseMaps(readFileSync(`/proc/${pid}/maps`, 'latin1'));
-      } catch {
-        maps = []; // the process is gone
-      }
-      this.#maps.set(pid, maps);
+    const cached = this.#maps.get(pid);
+    if (cached !== undefined && !(refresh && this.#now() - cached.read >= MAPS_REFRESH_MS))
+      return cached.mappings;
+    let mappings: Mapping[];
+    try {
+      mappings = parseMaps(readFileSync(`/proc/${pid}/maps`, 'latin1'));
+    } catch {
+      mappings = []; // the process is gone
     }
-    return maps;
+    this.#maps.set(pid, { read: this.#now(), mappings });
+    return mappings;
   }
 
   /** `name+0xoff`, `[file+0xoffset]` or `0xaddr` for a user address of `pid`. */

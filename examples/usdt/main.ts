@@ -2,13 +2,14 @@
  * usdt (javagc): times garbage collections through the HotSpot USDT probes `hotspot:gc__begin` /
  * `hotspot:gc__end` and prints one line per collection with its duration. `--pid` watches a running JVM
  * (probes of the libjvm.so it maps; any other process: probes of its executable); `--path` names the
- * executable or library with the probes instead (every process using it). `gc-probes.c` in this directory is
- * a small program with the same probes for trying it without a JVM.
+ * executable or library with the probes instead (every process using it). Without either, it builds and runs
+ * `gc-probes.c` from this directory, a small program with the same probes, and watches that.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { usdt } from 'ebpf-ts/link';
 import { RingBufReader } from 'ebpf-ts/ringbuf';
 import { runExample } from '../lib/run.js';
+import { startProbeTarget } from './probe-target.js';
 import { type GcEvent, gcEventCodec, loadUsdtObjects } from './usdt.gen.js';
 
 /** The file with the HotSpot probes for `pid`: its libjvm.so when it maps one, else its executable. */
@@ -30,15 +31,24 @@ function formatGc(e: GcEvent, json: boolean): string {
 runExample(
   'usdt: garbage collection durations from the HotSpot USDT probes gc__begin / gc__end',
   {
-    pid: { type: 'string', description: 'JVM (or other process with hotspot probes) to watch' },
+    pid: {
+      type: 'string',
+      description: 'JVM (or other process with hotspot probes) to watch (default: the bundled gc-probes.c)',
+    },
     path: { type: 'string', description: 'executable or library with the probes (default: from --pid)' },
   },
   async ({ signal, json, flags }) => {
-    const pid = flags.pid === undefined ? undefined : Number(flags.pid);
-    if (pid !== undefined && !(Number.isInteger(pid) && pid > 0))
+    const given = flags.pid === undefined ? undefined : Number(flags.pid);
+    if (given !== undefined && !(Number.isInteger(given) && given > 0))
       throw new Error(`--pid needs a process id, got ${flags.pid}`);
-    const path = flags.path ?? (pid === undefined ? undefined : probeFileOf(pid));
-    if (path === undefined) throw new Error('give --pid <jvm pid> or --path <file with hotspot probes>');
+    // Declared first so the stand-in stops last, after the reader and links are closed.
+    await using bundled = given === undefined && flags.path === undefined ? startProbeTarget() : undefined;
+    if (bundled !== undefined)
+      process.stderr.write(
+        `no --pid/--path: built and started the bundled gc-probes.c (pid ${bundled.pid})\n`,
+      );
+    const pid = bundled?.pid ?? given;
+    const path = bundled?.path ?? flags.path ?? probeFileOf(pid as number);
 
     using objs = loadUsdtObjects();
     // gc_end reads no argument, so it does not reference the spec map itself: name it explicitly.

@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startExample } from './helpers.js';
+import { type RunningExample, startExample } from './helpers.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup/unified';
 
@@ -23,6 +23,17 @@ function execInside(cgroup: string, pids: Set<number>): Promise<void> {
       code === 0 ? resolve() : reject(new Error(`shell in cgroup exited with ${code}`)),
     );
   });
+}
+
+/** The first group of `re` in the example's stderr, polled until it appears (the example is killed after 30 s). */
+async function stderrMatch(ex: RunningExample, re: RegExp): Promise<string> {
+  for (let waited = 0; waited < 30_000; waited += 100) {
+    const group = re.exec(ex.stderr())?.[1];
+    if (group !== undefined) return group;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  ex.child.kill('SIGKILL');
+  throw new Error(`timeout waiting for ${re} on stderr:\n${ex.stderr()}`);
 }
 
 describe('cgroup-filter', () => {
@@ -55,6 +66,37 @@ describe('cgroup-filter', () => {
       .filter((l) => l !== '')) {
       assert.match(line, /^pid=\d+ ppid=\d+ comm=sleep filename=\/bin\/sleep$/, 'an exec outside the cgroup');
     }
+  });
+
+  it('without --cgroup creates a temporary cgroup, reports execs in it, and removes it at exit', async () => {
+    const ex = startExample('cgroup-filter');
+    let temporary = '';
+    const pids = new Set<number>();
+    try {
+      temporary = await stderrMatch(
+        ex,
+        /^created cgroup (\S+) \(removed at exit\); move a shell into it with: echo \$\$ > \1\/cgroup\.procs$/m,
+      );
+      assert.ok(temporary.startsWith(`${CGROUP_ROOT}/`), ex.stderr());
+      let stopped = false;
+      const trigger = (async () => {
+        while (!stopped) {
+          await execInside(temporary, pids);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      })();
+      try {
+        const m = await ex.waitFor(/^pid=(\d+) ppid=\d+ comm=sleep filename=\/bin\/sleep$/);
+        assert.ok(pids.has(Number(m[1])), `pid ${m[1]} is not one of the shells moved into the cgroup`);
+      } finally {
+        stopped = true;
+        await trigger;
+      }
+    } finally {
+      assert.equal(await ex.stop(), 0, ex.stderr());
+    }
+    assert.equal(existsSync(temporary), false, 'the temporary cgroup is removed at exit');
+    assert.match(ex.stderr(), new RegExp(`^removed cgroup ${temporary}$`, 'm'));
   });
 
   it('fails clearly for a missing cgroup', async () => {

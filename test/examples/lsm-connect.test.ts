@@ -50,13 +50,13 @@ describe('lsm-connect', () => {
     assert.ok(spec.maps.events);
   });
 
-  it('needs --block', async () => {
-    const r = await runExampleToEnd('lsm-connect', []);
+  it('rejects a --block that is not an IPv4 address', async () => {
+    const r = await runExampleToEnd('lsm-connect', ['--block', 'example.com']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^error: --block <IPv4 address> is required\n$/);
+    assert.match(r.stderr, /^error: --block needs an IPv4 address, got "example\.com"\n$/);
   });
 
-  it('refuses connects to --block with EPERM, or exits with the clear error', async (t) => {
+  it('refuses connects to --block (default 127.0.0.2) with EPERM, or exits with the clear error', async (t) => {
     const have = requireFeature(t, 'lsm', () => {
       newCollection(loadCollectionSpec(OBJECT)).close();
       // Loadable but inactive: without "bpf" among the active LSMs the hook never runs.
@@ -70,13 +70,13 @@ describe('lsm-connect', () => {
         throw new NotSupportedError('lsm', '5.7', `"bpf" is not an active LSM (${active.trim()})`);
     });
     if (!have) {
-      const r = await runExampleToEnd('lsm-connect', ['--block', BLOCKED]);
+      const r = await runExampleToEnd('lsm-connect', ['--duration', '20']);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /^error: .*lsm not supported.*\n$/i);
       assert.equal(r.stdout, '');
       return;
     }
-    const ex = startExample('lsm-connect', ['--block', BLOCKED]);
+    const ex = startExample('lsm-connect'); // the default --block is BLOCKED
     try {
       // Until the program is attached the connect succeeds; retry until refused.
       let result = '';

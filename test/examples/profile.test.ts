@@ -71,8 +71,9 @@ describe('profile', () => {
   });
 
   it('samples every process; --json lists frames innermost first', async () => {
-    // Collected to the end (no line-by-line waiting): sampling everything prints a lot.
-    const r = await runExampleToEnd('profile', ['--json', '--duration', '3', '--frequency', '99']);
+    // Collected to the end (no line-by-line waiting): sampling everything prints a lot. The first sample of
+    // a node process reads node's ~185k ELF symbols (seconds), so give the busy loop's samples time to follow.
+    const r = await runExampleToEnd('profile', ['--json', '--duration', '10', '--frequency', '99']);
     assert.equal(r.code, 0, r.stderr);
     const samples = r.stdout
       .split('\n')

@@ -1,11 +1,12 @@
 /**
  * usdt example: the HotSpot-like test program (examples/usdt/gc-probes.c, built here) fires
  * hotspot:gc__begin/gc__end; the example, attached by --pid or by --path, prints each collection with its
- * kind and a duration at least the program's sleep; SIGINT stops it cleanly.
+ * kind and a duration at least the program's sleep; SIGINT stops it cleanly. Without arguments the example
+ * builds and runs the program itself.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -67,9 +68,24 @@ describe('usdt', () => {
     }
   });
 
-  it('needs --pid or --path', async () => {
+  it('without --pid/--path builds and watches the bundled gc-probes.c, then stops and removes it', async () => {
     const ex = startExample('usdt', []);
-    assert.equal(await ex.exited(), 1);
-    assert.match(ex.stderr(), /^error: give --pid <jvm pid> or --path/m);
+    let started: RegExpMatchArray | null = null;
+    try {
+      const m = await ex.waitFor(/^pid=(\d+) tid=\d+ cpu=\d+ gc=(young|full) duration_ms=\d+\.\d{3}$/);
+      started = /^no --pid\/--path: built and started the bundled gc-probes\.c \(pid (\d+)\)$/m.exec(
+        ex.stderr(),
+      );
+      assert.ok(started, ex.stderr());
+      assert.equal(m[1], started[1], 'events come from the bundled program');
+      const file = /^tracing GCs in (\S+\/gc-probes) \(pid \d+\)/m.exec(ex.stderr());
+      assert.ok(file?.[1] !== undefined && existsSync(file[1]), ex.stderr());
+      started.push(file[1]);
+    } finally {
+      assert.equal(await ex.stop(), 0, ex.stderr());
+    }
+    const pid = Number(started[1]);
+    assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the bundled program is stopped at exit');
+    assert.equal(existsSync(started[2] as string), false, 'its build directory is removed at exit');
   });
 });
