@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { cgroup2Mount } from '../../examples/lib/cgroup.js';
 import { isNotSupportedError } from '../../src/errors.js';
 import { attachCgroup, attachXDP, Link, rawTracepoint, tracepoint } from '../../src/link/index.js';
 import { AttachType, ProgramType } from '../../src/syscall/uapi-enums.js';
@@ -17,7 +18,8 @@ checkFdLeaks();
 
 const PIN = `/sys/fs/bpf/ebpfts-link-test-${process.pid}`;
 
-const CGROUP_ROOT = '/sys/fs/cgroup/unified';
+// the cgroup v2 mount point: /sys/fs/cgroup/unified here, /sys/fs/cgroup in kernel-matrix guests
+const CGROUP_ROOT = cgroup2Mount();
 
 async function sendUdp(n: number): Promise<void> {
   const s = createSocket('udp4');
