@@ -106,3 +106,39 @@ export async function runExampleToEnd(
   const code = await r.exited();
   return { code, stdout: r.stdout(), stderr: r.stderr() };
 }
+
+/**
+ * Runs the `ebpf-ts` CLI from this checkout (`src/cli/main.ts` through tsx, as `npx ebpf-ts` does) with `args`
+ * and returns code and output. The CLI runs in its own process group: after `timeoutMs` the whole group (the
+ * CLI and the example it started) is killed, so a hung example cannot outlive the test.
+ */
+export function runCli(
+  args: string[],
+  timeoutMs = 90_000,
+): Promise<{ code: number; stdout: string; stderr: string; timedOut: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, timedOut });
+    });
+  });
+}

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { describe, it } from 'node:test';
-import { type RunningExample, runExampleToEnd, startExample } from './helpers.js';
+import { type RunningExample, runCli, runExampleToEnd, startExample } from './helpers.js';
 
 /** Sends `n` UDP datagrams to 127.0.0.1:`port`. */
 async function sendUdp(n: number, port = 9): Promise<void> {
@@ -68,6 +68,32 @@ describe('examples/xdp-counter', () => {
     assert.ok(ticks.length >= 1, r.stdout);
     assert.equal(ticks[0]?.interface, 'lo');
     assert.ok((ticks.at(-1)?.packets ?? 0) > 0, r.stdout);
+  });
+
+  it('`ebpf-ts examples/xdp-counter --duration 3` prints non-zero counts while UDP goes to loopback', async () => {
+    const timer = setInterval(() => void sendUdp(2), 100);
+    let r: Awaited<ReturnType<typeof runCli>>;
+    try {
+      const deadline = Date.now() + 60_000;
+      do r = await runCli(['examples/xdp-counter', '--duration', '3'], 60_000);
+      while (/another XDP program is attached/.test(r.stderr) && Date.now() < deadline);
+    } finally {
+      clearInterval(timer);
+    }
+    assert.equal(r.code, 0, r.stderr);
+    const counts = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const m = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z lo packets=(\d+)$/.exec(l);
+        assert.ok(m, `tick line: ${l}`);
+        return Number(m[1]);
+      });
+    assert.ok(counts.length >= 1, r.stdout);
+    assert.ok(
+      counts.every((n) => n > 0),
+      `every tick counts the UDP traffic: ${counts.join(', ')}`,
+    );
   });
 
   it('fails with a one-line error for an unknown interface', async () => {
