@@ -1,10 +1,10 @@
 /**
- * Externs: kconfig values compared with the running kernel's /proc/config.gz, ksym addresses with
- * /proc/kallsyms, kfunc calls, weak externs the kernel lacks; plus unit tests of the kconfig encoding,
+ * Externs: kconfig values compared with the running kernel's config (/proc/config.gz or /boot/config-*),
+ * ksym addresses with /proc/kallsyms, kfunc calls, weak externs the kernel lacks; plus unit tests of the kconfig encoding,
  * config parsing and kallsyms parsing.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -21,8 +21,12 @@ import { fixture } from './helpers.js';
 
 checkFdLeaks();
 
+/** The running kernel's config, from where the loader finds it too: /proc/config.gz, else /boot/config-<release>. */
 function runningConfig(): Map<string, string> {
-  return parseKernelConfig(gunzipSync(readFileSync('/proc/config.gz')).toString('latin1'));
+  const text = existsSync('/proc/config.gz')
+    ? gunzipSync(readFileSync('/proc/config.gz')).toString('latin1')
+    : readFileSync(`/boot/config-${release()}`, 'latin1');
+  return parseKernelConfig(text);
 }
 
 function kallsym(name: string): bigint | undefined {
