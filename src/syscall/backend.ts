@@ -27,6 +27,12 @@ export interface SyscallBackend {
   readonly kind: string;
   /** `bpf(cmd, attr, size)`. `attr` must be backed by an off-heap ArrayBuffer (see `allocAttr`). */
   bpf(cmd: number, attr: Uint8Array, size: number): number;
+  /**
+   * `bpf(cmd, attr, size)` with the attr given by its address (`attrAddress(backend, attr)`): the hot path
+   * for attrs built once and used many times (map element operations), cheaper per call than passing the
+   * buffer. The caller keeps the attr buffer alive for as long as it uses the address.
+   */
+  bpfAt(cmd: number, attrAddress: number | bigint, size: number): number;
   /** `bpf()` on a libuv worker thread, for calls that can take long (program load, long test runs). */
   bpfAsync(cmd: number, attr: Uint8Array, size: number): Promise<number>;
   /** `perf_event_open(attr, pid, cpu, group_fd, flags)`. */
@@ -75,6 +81,15 @@ export interface SyscallBackend {
  */
 export function allocAttr(size: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(size));
+}
+
+/**
+ * The address of `buf[0]` in the form `bpfAt` takes fastest: a number (every user-space address on the
+ * supported architectures fits in 53 bits), or a bigint in the unlikely case it does not.
+ */
+export function attrAddress(backend: SyscallBackend, buf: Uint8Array): number | bigint {
+  const addr = backend.addressOf(buf);
+  return addr <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(addr) : addr;
 }
 
 /** `RLIMIT_MEMLOCK` resource number. */

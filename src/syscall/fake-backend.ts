@@ -52,6 +52,8 @@ export class FakeBackend implements SyscallBackend {
 
   /** The bytes behind a synthetic address from `addressOf` (length `len` from that point). */
   deref(addr: bigint, len: number): Uint8Array {
+    const exact = this.#buffers.get(addr);
+    if (exact !== undefined && len <= exact.byteLength) return exact.subarray(0, len);
     for (const [base, buf] of this.#buffers) {
       if (addr >= base && addr + BigInt(len) <= base + BigInt(buf.byteLength)) {
         const off = Number(addr - base);
@@ -65,6 +67,9 @@ export class FakeBackend implements SyscallBackend {
     this.calls.push({ cmd, attr: attr.slice(0, size), size });
     const h = this.handlers.get(cmd);
     return h ? h(attr, this) : -ENOSYS;
+  }
+  bpfAt(cmd: number, attrAddress: number | bigint, size: number): number {
+    return this.bpf(cmd, this.deref(BigInt(attrAddress), size), size);
   }
   bpfAsync(cmd: number, attr: Uint8Array, size: number): Promise<number> {
     return Promise.resolve(this.bpf(cmd, attr, size));

@@ -69,31 +69,96 @@ function asyncCall(fn: KoffiFn, koffi: KoffiModule, args: unknown[]): Promise<nu
   });
 }
 
-/** Creates the koffi-backed syscall backend (loads koffi and libc on first call). Linux only. */
-export function createKoffiBackend(): SyscallBackend {
+/**
+ * The libc functions ebpf-ts calls, declared once per process (declaring costs about 30 µs each). This
+ * binding is the one process-wide value the koffi backend keeps: it is immutable once built.
+ */
+interface LibcBinding {
+  readonly koffi: KoffiModule;
+  readonly nr: { readonly bpf: number; readonly perfEventOpen: number };
+  /** `bpf()` with the attr passed as a buffer (koffi's pointer path: any Uint8Array, slower). */
+  readonly sysBpf: KoffiFn;
+  /** `bpf()` with the attr passed as an integer address (koffi's fast path: no pointer conversion). */
+  readonly sysBpfAt: KoffiFn;
+  readonly sysPerf: KoffiFn;
+  readonly ioctl: KoffiFn;
+  readonly close: KoffiFn;
+  readonly fcntl: KoffiFn;
+  readonly read: KoffiFn;
+  readonly write: KoffiFn;
+  readonly eventfd: KoffiFn;
+  readonly mmap: KoffiFn;
+  readonly munmap: KoffiFn;
+  readonly epollCreate1: KoffiFn;
+  readonly epollCtl: KoffiFn;
+  readonly epollWait: KoffiFn;
+  readonly getrlimit: KoffiFn;
+  readonly setrlimit: KoffiFn;
+  readonly uname: KoffiFn;
+}
+
+let libcBinding: LibcBinding | undefined;
+
+function bindLibc(): LibcBinding {
+  if (libcBinding !== undefined) return libcBinding;
   if (process.platform !== 'linux') throw new Error(`ebpf-ts: bpf(2) needs Linux, not ${process.platform}`);
   const nr = SYSCALL_NUMBERS[process.arch];
   if (!nr) throw new Error(`ebpf-ts: unsupported architecture ${process.arch}`);
   const koffi = loadKoffi();
   const libc = loadLibc(koffi);
-  const sysBpf = libc.func('long syscall(long nr, int cmd, void *attr, uint32 size)');
-  const sysPerf = libc.func(
-    'long syscall(long nr, void *attr, int pid, int cpu, int group_fd, unsigned long flags)',
-  );
-  const ioctl = libc.func('int ioctl(int fd, unsigned long request, uint64 arg)');
-  const close = libc.func('int close(int fd)');
-  const fcntl = libc.func('int fcntl(int fd, int cmd, int arg)');
-  const read = libc.func('long read(int fd, void *buf, size_t count)');
-  const write = libc.func('long write(int fd, void *buf, size_t count)');
-  const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
-  const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)');
-  const munmap = libc.func('int munmap(uint64 addr, size_t length)');
-  const epollCreate1 = libc.func('int epoll_create1(int flags)');
-  const epollCtl = libc.func('int epoll_ctl(int epfd, int op, int fd, void *event)');
-  const epollWait = libc.func('int epoll_wait(int epfd, void *events, int maxevents, int timeout)');
-  const getrlimit = libc.func('int getrlimit(int resource, void *rlim)');
-  const setrlimit = libc.func('int setrlimit(int resource, void *rlim)');
-  const uname = libc.func('int uname(void *buf)');
+  libcBinding = {
+    koffi,
+    nr,
+    sysBpf: libc.func('long syscall(long nr, int cmd, void *attr, uint32 size)'),
+    sysBpfAt: libc.func('long syscall(long nr, int cmd, uint64 attr, uint32 size)'),
+    sysPerf: libc.func(
+      'long syscall(long nr, void *attr, int pid, int cpu, int group_fd, unsigned long flags)',
+    ),
+    ioctl: libc.func('int ioctl(int fd, unsigned long request, uint64 arg)'),
+    close: libc.func('int close(int fd)'),
+    fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
+    read: libc.func('long read(int fd, void *buf, size_t count)'),
+    write: libc.func('long write(int fd, void *buf, size_t count)'),
+    eventfd: libc.func('int eventfd(unsigned int initval, int flags)'),
+    mmap: libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)'),
+    munmap: libc.func('int munmap(uint64 addr, size_t length)'),
+    epollCreate1: libc.func('int epoll_create1(int flags)'),
+    epollCtl: libc.func('int epoll_ctl(int epfd, int op, int fd, void *event)'),
+    epollWait: libc.func('int epoll_wait(int epfd, void *events, int maxevents, int timeout)'),
+    getrlimit: libc.func('int getrlimit(int resource, void *rlim)'),
+    setrlimit: libc.func('int setrlimit(int resource, void *rlim)'),
+    uname: libc.func('int uname(void *buf)'),
+  };
+  return libcBinding;
+}
+
+/**
+ * Creates the koffi-backed syscall backend (loads koffi and libc and declares the functions on the first
+ * call in the process; later backends share those declarations and cost almost nothing). Linux only.
+ */
+export function createKoffiBackend(): SyscallBackend {
+  const {
+    koffi,
+    nr,
+    sysBpf,
+    sysBpfAt,
+    sysPerf,
+    ioctl,
+    close,
+    fcntl,
+    read,
+    write,
+    eventfd,
+    mmap,
+    munmap,
+    epollCreate1,
+    epollCtl,
+    epollWait,
+    getrlimit,
+    setrlimit,
+    uname,
+  } = bindLibc();
+  const bpfNr = nr.bpf;
   const epollEventSize = process.arch === 'x64' ? 12 : 16;
   const ret = (r: unknown): number => {
     const n = Number(r);
@@ -102,8 +167,12 @@ export function createKoffiBackend(): SyscallBackend {
 
   return {
     kind: 'koffi',
-    bpf: (cmd, attr, size) => ret(sysBpf(nr.bpf, cmd, attr, size)),
-    bpfAsync: (cmd, attr, size) => asyncCall(sysBpf, koffi, [nr.bpf, cmd, attr, size]),
+    bpf: (cmd, attr, size) => ret(sysBpf(bpfNr, cmd, attr, size)),
+    bpfAt: (cmd, attrAddress, size) => {
+      const r = sysBpfAt(bpfNr, cmd, attrAddress, size) as number;
+      return r < 0 ? -koffi.errno() : r;
+    },
+    bpfAsync: (cmd, attr, size) => asyncCall(sysBpf, koffi, [bpfNr, cmd, attr, size]),
     perfEventOpen: (attr, pid, cpu, groupFd, flags) =>
       ret(sysPerf(nr.perfEventOpen, attr, pid, cpu, groupFd, flags)),
     ioctl: (fd, request, arg) => ret(ioctl(fd, request, BigInt(arg))),
