@@ -7,8 +7,10 @@
  * the op `reps` times in one process and keeps the median; rounds alternate which side goes first and
  * the ratio is the median of the per-round ratios. Cold figures: the first op of a fresh process (a new
  * node process for ebpf-ts, measured inside it, so node start-up and module loading are not counted).
+ * `--clock cpu` measures both sides with the CPU time of the measuring thread (see bench/lib/clock.ts):
+ * steadier on a busy machine; `wall` (the default) is what a user waits for.
  *
- *   npx tsx bench/kernel-btf.ts [--rounds N] [--reps N] [--quick] [--json]
+ *   npx tsx bench/kernel-btf.ts [--rounds N] [--reps N] [--clock wall|cpu] [--quick] [--json]
  *
  * Needs gcc and libbpf-dev; reads /sys/kernel/btf/vmlinux (no root needed).
  */
@@ -20,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { findKernelType, loadKernelSpec, SYSFS_VMLINUX_BTF } from '../src/btf/kernel.js';
 import { Struct } from '../src/btf/types.js';
 import { KernelContext } from '../src/syscall/context.js';
+import { CLOCK_NAMES, type ClockFn, type ClockName, clockFor } from './lib/clock.js';
 
 /** The structs looked up (all present in any x86-64/arm64 kernel of the last years). */
 export const KERNEL_BTF_BENCH_TYPES = [
@@ -59,17 +62,20 @@ export interface KernelBtfBenchParams {
   readonly rounds: number;
   /** Ops per side per round (the median is kept). */
   readonly reps: number;
+  /** The clock both sides measure with. */
+  readonly clock: ClockName;
 }
 
 /** Default parameters. */
-export const KERNEL_BTF_FULL: KernelBtfBenchParams = { rounds: 5, reps: 15 };
+export const KERNEL_BTF_FULL: KernelBtfBenchParams = { rounds: 5, reps: 15, clock: 'wall' };
 /** Fast parameters (smoke runs). */
-export const KERNEL_BTF_QUICK: KernelBtfBenchParams = { rounds: 1, reps: 3 };
+export const KERNEL_BTF_QUICK: KernelBtfBenchParams = { rounds: 1, reps: 3, clock: 'wall' };
 
 /** Result of the whole benchmark. */
 export interface KernelBtfBenchResult {
   readonly case: 'kernel-btf';
   readonly unit: string;
+  readonly clock: ClockName;
   /** Median warm ns per op, each side, and per round. */
   readonly ebpfTs: { readonly nsPerOp: number; readonly roundsNs: readonly number[] };
   readonly libbpf: { readonly nsPerOp: number; readonly roundsNs: readonly number[] };
@@ -122,9 +128,11 @@ interface CSide {
 }
 
 function runC(binary: string, p: KernelBtfBenchParams): CSide {
-  const r = spawnSync(binary, [SYSFS_VMLINUX_BTF, String(p.reps), ...KERNEL_BTF_BENCH_TYPES], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    binary,
+    [`--clock=${p.clock}`, SYSFS_VMLINUX_BTF, String(p.reps), ...KERNEL_BTF_BENCH_TYPES],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`bench: ${binary} exited ${r.status ?? r.signal}: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as CSide;
   if (typeof out.nsPerOp !== 'number' || !Array.isArray(out.ids))
@@ -133,27 +141,31 @@ function runC(binary: string, p: KernelBtfBenchParams): CSide {
 }
 
 /** One op on the ebpf-ts side; returns [total, load, first lookup, other lookups] in ns and the ids. */
-function tsOnce(): { ns: number[]; ids: number[] } {
+function tsOnce(now: ClockFn): { ns: number[]; ids: number[] } {
   const ctx = new KernelContext();
-  const t0 = process.hrtime.bigint();
+  const t0 = now();
   loadKernelSpec({ ctx });
-  const t1 = process.hrtime.bigint();
+  const t1 = now();
   const ids: number[] = [];
   let t2 = t1;
+  let first = true;
   for (const name of KERNEL_BTF_BENCH_TYPES) {
     ids.push(findKernelType(name, Struct, { ctx }).id);
-    if (t2 === t1) t2 = process.hrtime.bigint();
+    if (first) {
+      t2 = now();
+      first = false;
+    }
   }
-  const t3 = process.hrtime.bigint();
-  return { ns: [Number(t3 - t0), Number(t1 - t0), Number(t2 - t1), Number(t3 - t2)], ids };
+  const t3 = now();
+  return { ns: [t3 - t0, t1 - t0, t2 - t1, t3 - t2], ids };
 }
 
-function runTs(p: KernelBtfBenchParams): { nsPerOp: number; parts: number[][]; ids: number[] } {
+function runTs(p: KernelBtfBenchParams, now: ClockFn): { nsPerOp: number; parts: number[][]; ids: number[] } {
   const totals: number[] = [];
   const parts: number[][] = [];
   let ids: number[] = [];
   for (let r = 0; r < p.reps; r++) {
-    const one = tsOnce();
+    const one = tsOnce(now);
     totals.push(one.ns[0] as number);
     parts.push(one.ns.slice(1));
     ids = one.ids;
@@ -162,13 +174,11 @@ function runTs(p: KernelBtfBenchParams): { nsPerOp: number; parts: number[][]; i
 }
 
 /** The first op of a fresh node process (measured inside it). */
-function tsCold(): number {
+function tsCold(clock: ClockName): number {
   const r = spawnSync(
     process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--cold-child'],
-    {
-      encoding: 'utf8',
-    },
+    [...process.execArgv, fileURLToPath(import.meta.url), '--cold-child', '--clock', clock],
+    { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`bench: cold child exited ${r.status ?? r.signal}: ${r.stderr}`);
   return Number(r.stdout.trim());
@@ -180,6 +190,7 @@ export function runKernelBtfBench(
   log: (s: string) => void = () => {},
 ): KernelBtfBenchResult {
   const binary = buildKernelBtfBaseline();
+  const now = clockFor(p.clock);
   const cRounds: number[] = [];
   const tsRounds: number[] = [];
   const cCold: number[] = [];
@@ -189,7 +200,7 @@ export function runKernelBtfBench(
     log(`kernel-btf: round ${r + 1}/${p.rounds}`);
     let c: CSide | undefined;
     let ts: ReturnType<typeof runTs> | undefined;
-    const sides = [() => (c = runC(binary, p)), () => (ts = runTs(p))];
+    const sides = [() => (c = runC(binary, p)), () => (ts = runTs(p, now))];
     if (r % 2 === 1) sides.reverse();
     for (const side of sides) side();
     if (c === undefined || ts === undefined) throw new Error('bench: a side did not run');
@@ -200,7 +211,7 @@ export function runKernelBtfBench(
     cRounds.push(cs.nsPerOp);
     tsRounds.push(tss.nsPerOp);
     cCold.push(cs.firstNs);
-    tsColdRounds.push(tsCold());
+    tsColdRounds.push(tsCold(p.clock));
     parts.push(...tss.parts);
   }
   const ratio = median(tsRounds.map((t, i) => t / (cRounds[i] as number)));
@@ -209,6 +220,7 @@ export function runKernelBtfBench(
   return {
     case: 'kernel-btf',
     unit: `parse kernel BTF + find ${KERNEL_BTF_BENCH_TYPES.length} structs`,
+    clock: p.clock,
     ebpfTs: { nsPerOp: median(tsRounds), roundsNs: tsRounds },
     libbpf: { nsPerOp: median(cRounds), roundsNs: cRounds },
     ratio,
@@ -228,7 +240,7 @@ const ms = (ns: number): string => `${(ns / 1e6).toFixed(2)} ms`;
 /** A short text report. */
 export function formatKernelBtfResult(r: KernelBtfBenchResult): string {
   return [
-    `kernel-btf: ${r.unit}`,
+    `kernel-btf: ${r.unit} (${r.clock} clock)`,
     `  warm  ebpf-ts ${ms(r.ebpfTs.nsPerOp)} (${r.ebpfTs.nsPerOp.toFixed(0)} ns)  libbpf ${ms(r.libbpf.nsPerOp)} (${r.libbpf.nsPerOp.toFixed(0)} ns)  ratio ${r.ratio.toFixed(2)}x  target <=${r.target}x  ${r.withinTarget ? 'ok' : 'NOT MET'}`,
     `  cold  ebpf-ts ${ms(r.cold.ebpfTsNs)}  libbpf ${ms(r.cold.libbpfNs)}  ratio ${r.cold.ratio.toFixed(2)}x (first op of a fresh process)`,
     `  ebpf-ts warm breakdown: read+index ${ms(r.breakdown.loadNs)}, name index+first lookup ${ms(r.breakdown.firstLookupNs)}, other ${KERNEL_BTF_BENCH_TYPES.length - 1} lookups ${ms(r.breakdown.otherLookupsNs)}`,
@@ -241,15 +253,25 @@ function main(argv: readonly string[]): number {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
+  const clock = CLOCK_NAMES.find((c) => c === (arg('--clock') ?? 'wall'));
+  if (clock === undefined) {
+    process.stderr.write(`bench: --clock needs one of ${CLOCK_NAMES.join(', ')}\n`);
+    return 2;
+  }
   if (argv.includes('--cold-child')) {
-    process.stdout.write(`${tsOnce().ns[0]}\n`);
+    process.stdout.write(`${tsOnce(clockFor(clock)).ns[0]}\n`);
     return 0;
   }
   const base = argv.includes('--quick') ? KERNEL_BTF_QUICK : KERNEL_BTF_FULL;
   const p: KernelBtfBenchParams = {
     rounds: Number(arg('--rounds') ?? base.rounds),
     reps: Number(arg('--reps') ?? base.reps),
+    clock,
   };
+  if (!(Number.isInteger(p.rounds) && p.rounds > 0 && Number.isInteger(p.reps) && p.reps > 0)) {
+    process.stderr.write('bench: --rounds and --reps must be positive integers\n');
+    return 2;
+  }
   const start = loadavg()[0] as number;
   const r = runKernelBtfBench(p, (s) => process.stderr.write(`bench: ${s}\n`));
   if (argv.includes('--json')) {

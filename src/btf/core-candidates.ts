@@ -9,7 +9,21 @@ import { coreKindsCompat } from './core-compat.js';
 import { CoreSpecError } from './core-errors.js';
 import { typeLabel } from './core-spec.js';
 import type { Spec } from './spec.js';
-import type { Type } from './types.js';
+import { Enum, Float, Fwd, Int, Struct, type Type, type TypeClass, Typedef, Union } from './types.js';
+
+/**
+ * The class that holds every type of a kind (`coreKindsCompat` wants the same kind): it lets the
+ * search skip other kinds without decoding them, and never index the named FUNCs.
+ */
+const CLASS_OF_KIND: Partial<Record<Type['kind'], TypeClass>> = {
+  struct: Struct,
+  union: Union,
+  enum: Enum,
+  int: Int,
+  typedef: Typedef,
+  fwd: Fwd,
+  float: Float,
+};
 
 /** A target BTF with the name used in messages (`vmlinux`, or a module name). */
 export interface CoreTarget {
@@ -44,7 +58,7 @@ export function findCoreCandidates(local: Type, targets: readonly CoreTarget[]):
   targets.forEach((target, i) => {
     if (i > 0 && out.length > 0) return;
     const { spec } = target;
-    for (const type of spec.typesByEssentialName(local.name)) {
+    for (const type of spec.typesByEssentialName(local.name, CLASS_OF_KIND[local.kind])) {
       if (!coreKindsCompat(type, local) || type.name === '') continue;
       const id = spec.typeID(type);
       // A module's split BTF only contributes its own types; its base is vmlinux, searched already.

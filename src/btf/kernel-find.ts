@@ -96,7 +96,7 @@ function moduleTarget(name: string, opts: FindKernelOptions): KernelModuleTarget
 
 /** The first own type of `spec` named `name` of class `kind`, with its id. */
 function firstOwn<T extends Type>(spec: Spec, name: string, kind: TypeClass<T>): [number, T] | undefined {
-  for (const id of spec.idsByName(name)) {
+  for (const id of spec.idsByName(name, kind)) {
     if (id < spec.firstID) continue;
     const t = spec.typeByID(id);
     if (t instanceof kind) return [id, t];

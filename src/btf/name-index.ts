@@ -7,7 +7,6 @@
  */
 import { NAME_HASH_BYTES, nameHash, nameHashAscii, nameHashNearEnd } from './name-hash.js';
 import type { StringTable } from './string-table.js';
-import type { TypeIndex } from './wire-types.js';
 
 const encoder = new TextEncoder();
 
@@ -18,26 +17,59 @@ function tableFor(strings: StringTable, off: number): StringTable | undefined {
   return t;
 }
 
-/** `nameHash` of the name at string offset `off` (0 when no table holds it: it never matches). */
-function hashOfOffset(strings: StringTable, off: number): number {
-  const table = tableFor(strings, off);
-  if (table === undefined) return 0;
-  const bytes = table.bytes;
-  const at = off - table.start;
-  if (at >= bytes.length) return 0;
-  if (at + NAME_HASH_BYTES > bytes.length) return nameHashNearEnd(bytes, at);
-  return nameHash(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), at);
+/**
+ * A function giving the `nameHash` of the name at a string offset of `strings` or its bases (0 when no
+ * table holds it: it never matches), for hashing many names: names in `strings`' own bytes (nearly
+ * all) are hashed through one DataView, the rest one by one.
+ */
+function offsetHasher(strings: StringTable): (off: number) => number {
+  const bytes = strings.bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const start = strings.start;
+  const limit = bytes.length - NAME_HASH_BYTES;
+  return (off) => {
+    const at = off - start;
+    if (at >= 0 && at <= limit) return nameHash(view, at);
+    const table = tableFor(strings, off);
+    if (table === undefined) return 0;
+    const own = table.bytes;
+    const there = off - table.start;
+    if (there >= own.length) return 0;
+    if (there + NAME_HASH_BYTES > own.length) return nameHashNearEnd(own, there);
+    return nameHash(new DataView(own.buffer, own.byteOffset, own.byteLength), there);
+  };
 }
 
-/** Where a spec's records and names are. */
+/** Whether the NUL-terminated strings at offsets `a` and `b` have the same bytes. */
+function sameString(strings: StringTable, a: number, b: number): boolean {
+  const ta = tableFor(strings, a);
+  const tb = tableFor(strings, b);
+  if (ta === undefined || tb === undefined) return false;
+  const x = ta.bytes;
+  const y = tb.bytes;
+  // Both tables end with a NUL (checked when they were created), so the loop stops inside them.
+  for (let i = a - ta.start, k = b - tb.start; ; i++, k++) {
+    const c = x[i];
+    if (c === undefined || c !== y[k]) return false;
+    if (c === 0) return true;
+  }
+}
+
+/** Where a spec's records and names are, and which records to index. */
 export interface NameIndexSource {
   /** The spec's string table (with its bases). */
   strings: StringTable;
-  /** The blob, to read each record's name offset (its first word) at `index.offsets[i]`. */
+  /** The blob, to read each record's name offset (its first word) at `offsets[i]`. */
   view: DataView;
   littleEndian: boolean;
-  /** The scan's result. Its `nameHashes` are completed (and so modified) when `unhashed > 0`. */
-  index: TypeIndex;
+  /** Absolute offset of each type record (the scan's `offsets`). */
+  offsets: Uint32Array;
+  /** Positions (indexes into `offsets`) of the named records to index, ascending. */
+  positions: Uint32Array;
+  /** `nameHash` of each indexed record's name; completed (and so modified) when `unhashed > 0`. */
+  hashes: Int32Array;
+  /** How many of `hashes` the scan left uncomputed (0: all computed). */
+  unhashed: number;
 }
 
 /** Hash-chained index of type records (0-based positions) by name. */
@@ -49,13 +81,17 @@ export class NameHashIndex {
   readonly #next: Int32Array;
   readonly #mask: number;
 
-  /** Links the chains of every named record of `src.index`. */
+  /** Links the chains of every record of `src.positions`. */
   constructor(src: NameIndexSource) {
     this.#src = src;
-    const { named, nameHashes } = src.index;
-    const n = named.length;
-    if (src.index.unhashed > 0) {
-      for (let j = 0; j < n; j++) nameHashes[j] = hashOfOffset(src.strings, this.nameOffset(j));
+    const { positions, hashes: nameHashes } = src;
+    const n = positions.length;
+    if (src.unhashed > 0) {
+      const hashAt = offsetHasher(src.strings);
+      const { view, littleEndian, offsets } = src;
+      for (let j = 0; j < n; j++) {
+        nameHashes[j] = hashAt(view.getUint32(offsets[positions[j] as number] as number, littleEndian));
+      }
     }
     let buckets = 16;
     while (buckets < n / 2) buckets *= 2;
@@ -85,7 +121,7 @@ export class NameHashIndex {
     // A BTF name ends at its first NUL, so no name contains one.
     if (typeof q !== 'string' && q.includes(0)) return [];
     const h = typeof q === 'string' ? nameHashAscii(q) : nameHashNearEnd(q, 0);
-    const { named, nameHashes } = this.#src.index;
+    const { positions: named, hashes: nameHashes } = this.#src;
     const next = this.#next;
     const out: number[] = [];
     for (let e = this.#heads[h & this.#mask] as number; e !== 0; e = next[e - 1] as number) {
@@ -95,10 +131,33 @@ export class NameHashIndex {
     return out.reverse();
   }
 
+  /**
+   * Positions of all records whose name has the same bytes as the string at string offset `off` (of
+   * the spec's table or one of its bases), ascending. Compares bytes, so it also finds names that
+   * are not valid UTF-8. Empty for the empty string or an offset no table holds.
+   */
+  lookupAt(off: number): number[] {
+    const { strings } = this.#src;
+    const table = tableFor(strings, off);
+    if (table === undefined || off - table.start >= table.bytes.length) return [];
+    if (table.bytes[off - table.start] === 0) return [];
+    const h = offsetHasher(strings)(off);
+    const { positions: named, hashes: nameHashes } = this.#src;
+    const next = this.#next;
+    const out: number[] = [];
+    for (let e = this.#heads[h & this.#mask] as number; e !== 0; e = next[e - 1] as number) {
+      const j = e - 1;
+      if (nameHashes[j] !== h) continue;
+      const other = this.nameOffset(j);
+      if (other === off || sameString(strings, other, off)) out.push(named[j] as number);
+    }
+    return out.reverse();
+  }
+
   /** The name offset of named entry `j`. */
   private nameOffset(j: number): number {
-    const { view, littleEndian, index } = this.#src;
-    return view.getUint32(index.offsets[index.named[j] as number] as number, littleEndian);
+    const { view, littleEndian, offsets, positions } = this.#src;
+    return view.getUint32(offsets[positions[j] as number] as number, littleEndian);
   }
 
   /** Whether the string at offset `off` is `q` (ASCII code units, or UTF-8 bytes). */

@@ -7,6 +7,7 @@ import type { ByteOrder } from '../internal/bytes.js';
 import { ByteReader } from '../internal/bytes.js';
 import { type DecodeContext, decodeType, recordKind } from './decode.js';
 import { AmbiguousTypeError, TypeNotFoundError } from './errors.js';
+import { flavoredNameOffsets } from './flavor-names.js';
 import { Kind } from './kind.js';
 import { NameHashIndex } from './name-index.js';
 import { StringTable } from './string-table.js';
@@ -74,8 +75,6 @@ const CLASS_KINDS = new Map<TypeClass, readonly number[]>([
   [TypeTag, [Kind.TypeTag]],
 ]);
 
-type NameIndex = Map<string, number | number[]>;
-
 const CACHE_CHUNK_BITS = 10;
 const CACHE_CHUNK = 1 << CACHE_CHUNK_BITS;
 
@@ -105,7 +104,10 @@ export class Spec implements TypeResolver {
   readonly #cache: ((Type | undefined)[] | undefined)[];
   readonly #ids = new Map<Type, number>();
   #names: NameHashIndex | undefined;
-  #essentialNames: NameIndex | undefined;
+  #funcNames: NameHashIndex | undefined;
+  #flavoredStrings: readonly number[] | undefined;
+  #flavored: ReadonlyMap<string, readonly number[]> | undefined;
+  #flavoredFuncs: ReadonlyMap<string, readonly number[]> | undefined;
 
   constructor(input: Uint8Array, options: LoadSpecOptions = {}) {
     // Types are decoded lazily from these bytes after validation: keep a private copy (unless the
@@ -206,18 +208,18 @@ export class Spec implements TypeResolver {
     return recordKind(this.#ctx, pos);
   }
 
-  /** IDs of all types named `name` (own and base), lowest first. */
-  idsByName(name: string): number[] {
-    const first = this.firstID;
-    const own = this.nameIndex()
-      .lookup(name)
-      .map((i) => first + i);
-    return this.base === undefined ? own : [...this.base.idsByName(name), ...own];
+  /**
+   * IDs of all types named `name` (own and base), lowest first; only those of class `kind` when given.
+   * Named FUNCs (most of vmlinux's names) have an index of their own, built only when a lookup may
+   * return a FUNC (no `kind`, or `Func`).
+   */
+  idsByName(name: string, kind?: TypeClass): number[] {
+    return this.filterByKind(this.unfilteredIDsByName(name, mayBeFunc(kind)), kind);
   }
 
   /** All types named `name`, optionally only of one class (`Struct`, `Enum`...). May be empty. */
   typesByName<T extends Type = Type>(name: string, kind?: TypeClass<T>): T[] {
-    return this.filterByKind(this.idsByName(name), kind).map((id) => this.typeByID(id) as T);
+    return this.idsByName(name, kind).map((id) => this.typeByID(id) as T);
   }
 
   /**
@@ -225,7 +227,7 @@ export class Spec implements TypeResolver {
    * none and AmbiguousTypeError when several match.
    */
   typeByName<T extends Type = Type>(name: string, kind?: TypeClass<T>): T {
-    const ids = this.filterByKind(this.idsByName(name), kind);
+    const ids = this.idsByName(name, kind);
     const query = describeQuery(name, kind);
     if (ids.length === 0) throw new TypeNotFoundError(query);
     if (ids.length > 1) throw new AmbiguousTypeError(query, ids);
@@ -234,23 +236,30 @@ export class Spec implements TypeResolver {
 
   /** The first (lowest ID) type named `name` (of class `kind`, if given); throws if none. */
   anyTypeByName<T extends Type = Type>(name: string, kind?: TypeClass<T>): T {
-    const ids = this.filterByKind(this.idsByName(name), kind);
+    const ids = this.idsByName(name, kind);
     if (ids.length === 0) throw new TypeNotFoundError(describeQuery(name, kind));
     return this.typeByID(ids[0] as number) as T;
   }
 
-  /** All types whose CO-RE essential name equals that of `name` (`foo___v1` finds `foo`, `foo___x`). */
+  /**
+   * All types whose CO-RE essential name equals that of `name` (`foo___v1` finds `foo`, `foo___x`),
+   * optionally only of class `kind`; base types first, then own ones by ID. Names without a flavor
+   * separator are found through the name index; the few flavored names are indexed on first use (see
+   * `flavoredNameOffsets`), so this costs no pass over every name of the spec.
+   */
   typesByEssentialName<T extends Type = Type>(name: string, kind?: TypeClass<T>): T[] {
-    if (this.#essentialNames === undefined) {
-      const idx: NameIndex = new Map();
-      const { view, littleEndian } = this.#ctx;
-      for (const i of this.#index.named) {
-        const n = this.strings.get(view.getUint32(this.#offsets[i] as number, littleEndian));
-        if (n !== '') addToIndex(idx, essentialName(n), this.firstID + i);
-      }
-      this.#essentialNames = idx;
+    const wanted = essentialName(name);
+    const funcs = mayBeFunc(kind);
+    const first = this.firstID;
+    const own: number[] = [];
+    // A name without a separator is its own essential name; one with a separator is flavored.
+    if (essentialName(wanted) === wanted) {
+      for (const i of this.nameIndex().lookup(wanted)) own.push(first + i);
+      if (funcs) for (const i of this.funcNameIndex().lookup(wanted)) own.push(first + i);
     }
-    const own = lookup(this.#essentialNames, essentialName(name)).sort((a, b) => a - b);
+    own.push(...(this.flavoredIndex(false).get(wanted) ?? []));
+    if (funcs) own.push(...(this.flavoredIndex(true).get(wanted) ?? []));
+    own.sort((a, b) => a - b);
     const base = this.base?.typesByEssentialName(name, kind) ?? [];
     return [...base, ...this.filterByKind(own, kind).map((id) => this.typeByID(id) as T)];
   }
@@ -287,26 +296,109 @@ export class Spec implements TypeResolver {
     return ids.filter((id) => this.typeByID(id) instanceof kind);
   }
 
+  /** IDs named `name` (base, then own), lowest first, without the named FUNCs unless `funcs`. */
+  private unfilteredIDsByName(name: string, funcs: boolean): number[] {
+    const first = this.firstID;
+    const others = this.nameIndex().lookup(name);
+    const positions = funcs ? mergeAscending(others, this.funcNameIndex().lookup(name)) : others;
+    const own = positions.map((i) => first + i);
+    return this.base === undefined ? own : [...this.base.unfilteredIDsByName(name, funcs), ...own];
+  }
+
+  /** Offsets of the flavored strings of this spec's string table and of its bases' tables. */
+  private flavoredStrings(): readonly number[] {
+    if (this.#flavoredStrings === undefined) {
+      const own = flavoredNameOffsets(this.strings);
+      this.#flavoredStrings = this.base === undefined ? own : [...this.base.flavoredStrings(), ...own];
+    }
+    return this.#flavoredStrings;
+  }
+
+  /** Own type IDs (ascending) with a flavored name, by essential name: FUNCs, or the others. */
+  private flavoredIndex(funcs: boolean): ReadonlyMap<string, readonly number[]> {
+    const cached = funcs ? this.#flavoredFuncs : this.#flavored;
+    if (cached !== undefined) return cached;
+    const idx = new Map<string, number[]>();
+    const names = funcs ? this.funcNameIndex() : this.nameIndex();
+    for (const off of this.flavoredStrings()) {
+      const positions = names.lookupAt(off);
+      if (positions.length === 0) continue;
+      const key = essentialName(this.strings.get(off));
+      let ids = idx.get(key);
+      if (ids === undefined) {
+        ids = [];
+        idx.set(key, ids);
+      }
+      for (const i of positions) ids.push(this.firstID + i);
+    }
+    // A table that repeats a string gives its types once per copy.
+    for (const ids of idx.values()) {
+      ids.sort((a, b) => a - b);
+      let w = 0;
+      for (let r = 0; r < ids.length; r++) if (r === 0 || ids[r] !== ids[w - 1]) ids[w++] = ids[r] as number;
+      ids.length = w;
+    }
+    if (funcs) this.#flavoredFuncs = idx;
+    else this.#flavored = idx;
+    return idx;
+  }
+
+  /** The name index of the named records other than FUNCs (hashed by the scan). */
   private nameIndex(): NameHashIndex {
     if (this.#names === undefined) {
       const { view, littleEndian } = this.#ctx;
-      this.#names = new NameHashIndex({ strings: this.strings, view, littleEndian, index: this.#index });
+      const index = this.#index;
+      this.#names = new NameHashIndex({
+        strings: this.strings,
+        view,
+        littleEndian,
+        offsets: index.offsets,
+        positions: index.named,
+        hashes: index.nameHashes,
+        unhashed: index.unhashed,
+      });
     }
     return this.#names;
   }
+
+  /** The name index of the named FUNC records, hashed when first needed. */
+  private funcNameIndex(): NameHashIndex {
+    if (this.#funcNames === undefined) {
+      const { view, littleEndian } = this.#ctx;
+      const { offsets, funcs } = this.#index;
+      this.#funcNames = new NameHashIndex({
+        strings: this.strings,
+        view,
+        littleEndian,
+        offsets,
+        positions: funcs,
+        hashes: new Int32Array(funcs.length),
+        unhashed: funcs.length,
+      });
+    }
+    return this.#funcNames;
+  }
 }
 
-function addToIndex(idx: NameIndex, name: string, id: number): void {
-  const prev = idx.get(name);
-  if (prev === undefined) idx.set(name, id);
-  else if (typeof prev === 'number') idx.set(name, [prev, id]);
-  else prev.push(id);
+/** Whether a lookup restricted to class `kind` (none: every class) may return a FUNC. */
+function mayBeFunc(kind: TypeClass | undefined): boolean {
+  if (kind === undefined) return true;
+  const kinds = CLASS_KINDS.get(kind);
+  return kinds === undefined || kinds.includes(Kind.Func);
 }
 
-function lookup(idx: NameIndex, name: string): number[] {
-  const hit = idx.get(name);
-  if (hit === undefined) return [];
-  return typeof hit === 'number' ? [hit] : [...hit];
+/** The ascending union of two ascending lists without common elements. */
+function mergeAscending(a: number[], b: number[]): number[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && (a[i] as number) < (b[j] as number))) out.push(a[i++] as number);
+    else out.push(b[j++] as number);
+  }
+  return out;
 }
 
 function describeQuery(name: string, kind: TypeClass | undefined): string {

@@ -93,20 +93,20 @@ export class StringTable {
 
 /**
  * Builds a deduplicated string table. The empty string is always offset 0 (the base's, for split
- * BTF); `start` shifts every other offset (split BTF continues after the base table).
+ * BTF); `start` shifts every other offset (split BTF continues after the base table). Strings are
+ * written straight into one growing buffer: ASCII ones (nearly all) code unit by code unit, others
+ * through a `TextEncoder`.
  */
 export class StringTableBuilder {
   readonly start: number;
   readonly #offsets = new Map<string, number>();
-  readonly #chunks: Uint8Array[] = [];
+  #buf: Uint8Array;
   #length = 0;
 
   constructor(start = 0, withLeadingEmpty = true) {
     this.start = start;
-    if (withLeadingEmpty) {
-      this.#chunks.push(new Uint8Array(1));
-      this.#length = 1;
-    }
+    this.#buf = new Uint8Array(4096);
+    if (withLeadingEmpty) this.#length = 1;
   }
 
   /** The offset of `s`, adding it on first use. The empty string is always offset 0. */
@@ -114,13 +114,28 @@ export class StringTableBuilder {
     if (s === '') return 0;
     const known = this.#offsets.get(s);
     if (known !== undefined) return known;
-    const encoded = utf8Encoder.encode(s);
-    if (encoded.includes(0)) throw new BtfError(`string ${JSON.stringify(s)} contains NUL`);
-    const off = this.start + this.#length;
-    const chunk = new Uint8Array(encoded.byteLength + 1);
-    chunk.set(encoded);
-    this.#chunks.push(chunk);
-    this.#length += chunk.byteLength;
+    const at = this.#length;
+    // Room for the longest UTF-8 form (3 bytes per UTF-16 code unit) and the NUL.
+    this.#reserve(3 * s.length + 1);
+    const buf = this.#buf;
+    let end = at;
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0) throw new BtfError(`string ${JSON.stringify(s)} contains NUL`);
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      buf[end++] = c;
+    }
+    if (!ascii) {
+      if (s.includes('\0')) throw new BtfError(`string ${JSON.stringify(s)} contains NUL`);
+      end = at + utf8Encoder.encodeInto(s, buf.subarray(at)).written;
+    }
+    buf[end] = 0;
+    this.#length = end + 1;
+    const off = this.start + at;
     this.#offsets.set(s, off);
     return off;
   }
@@ -132,12 +147,15 @@ export class StringTableBuilder {
 
   /** The table's bytes. */
   finish(): Uint8Array {
-    const out = new Uint8Array(this.#length);
-    let at = 0;
-    for (const c of this.#chunks) {
-      out.set(c, at);
-      at += c.byteLength;
-    }
-    return out;
+    return this.#buf.slice(0, this.#length);
+  }
+
+  #reserve(n: number): void {
+    if (this.#length + n <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#length + n) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.#buf.subarray(0, this.#length));
+    this.#buf = grown;
   }
 }

@@ -17,8 +17,13 @@ export function initialTypeCapacity(typeLen: number): number {
   return Math.min(Math.floor(typeLen / 12), Math.floor(typeLen / 20) + 64);
 }
 
-/** Room for named records to start with: a little over half of all in vmlinux-like sections. */
+/** Room for named records other than FUNCs to start with (an eighth of all in vmlinux). */
 export function initialNamedCapacity(typeCapacity: number): number {
+  return (typeCapacity >>> 2) + 16;
+}
+
+/** Room for named FUNC records to start with (under half of all in vmlinux). */
+export function initialFuncCapacity(typeCapacity: number): number {
   return (typeCapacity >>> 1) + 16;
 }
 
@@ -43,11 +48,17 @@ export function grownInt32(a: Int32Array): Int32Array<ArrayBuffer> {
 export interface RawScan {
   offsets: Uint32Array;
   count: number;
-  /** Positions (indexes into `offsets`) of the records with a name offset other than 0. */
+  /** Positions (indexes into `offsets`) of the records other than FUNCs with a name offset other than 0. */
   named: Uint32Array;
   /** `nameHash` of each named record's name, where computed (see `unhashed`). */
   nameHashes: Int32Array;
   namedCount: number;
+  /**
+   * Positions of the FUNC records with a name (most of vmlinux's named records): kept apart, unhashed,
+   * so lookups of other kinds never pay for indexing them.
+   */
+  funcs: Uint32Array;
+  funcCount: number;
   /** How many named records were left unhashed (their name is not in the blob's own strings). */
   unhashed: number;
   maxName: number;
@@ -55,6 +66,7 @@ export interface RawScan {
 }
 
 // Plain module constants (not imported bindings): this loop runs for every type of vmlinux.
+const K_FUNC = Kind.Func;
 const K_ARRAY = Kind.Array;
 const K_STRUCT = Kind.Struct;
 const K_UNION = Kind.Union;
@@ -111,6 +123,13 @@ export function scanTypeWords(o: ScanOptions): RawScan | undefined {
   let nameHashes = new Int32Array(named.length);
   let namedCount = 0;
   let unhashed = 0;
+  let funcs = new Uint32Array(initialFuncCapacity(offsets.length));
+  let funcCount = 0;
+  // Capacities kept in locals: a property read the JIT has no feedback for yet (say, the first FUNC
+  // met after it compiled the loop) would send the loop back to the interpreter.
+  let offsetsCap = offsets.length;
+  let namedCap = named.length;
+  let funcsCap = funcs.length;
   // Names are hashed here, while the record is at hand, when they lie in the blob's own string
   // table at least NAME_BYTES before its end (all but a few); the index hashes the rest.
   const strBytes = o.names?.bytes ?? new Uint8Array(0);
@@ -126,17 +145,31 @@ export function scanTypeWords(o: ScanOptions): RawScan | undefined {
     const info = words[w + 1] as number;
     const kind = (info >>> 24) & 0x1f;
     const nameOff = words[w] as number;
-    if (count === offsets.length) offsets = grown(offsets);
+    // Compared for every record, so the JIT has feedback for it from the first iteration on.
+    const isFunc = kind === K_FUNC;
+    if (count === offsetsCap) {
+      offsets = grown(offsets);
+      offsetsCap = offsets.length;
+    }
     if (nameOff !== 0) {
-      if (namedCount === named.length) {
-        named = grown(named);
-        nameHashes = grownInt32(nameHashes);
+      if (isFunc) {
+        if (funcCount === funcsCap) {
+          funcs = grown(funcs);
+          funcsCap = funcs.length;
+        }
+        funcs[funcCount++] = count;
+      } else {
+        if (namedCount === namedCap) {
+          named = grown(named);
+          nameHashes = grownInt32(nameHashes);
+          namedCap = named.length;
+        }
+        named[namedCount] = count;
+        const at = nameOff - strStart;
+        if (at >= 0 && at <= hashLimit) nameHashes[namedCount] = hashName(strView, at);
+        else unhashed++;
+        namedCount++;
       }
-      named[namedCount] = count;
-      const at = nameOff - strStart;
-      if (at >= 0 && at <= hashLimit) nameHashes[namedCount] = hashName(strView, at);
-      else unhashed++;
-      namedCount++;
       if (nameOff > maxName) maxName = nameOff;
     }
     offsets[count++] = typeOff + 4 * w;
@@ -210,7 +243,7 @@ export function scanTypeWords(o: ScanOptions): RawScan | undefined {
     }
     w = next;
   }
-  return { offsets, count, named, nameHashes, namedCount, unhashed, maxName, maxRef };
+  return { offsets, count, named, nameHashes, namedCount, unhashed, funcs, funcCount, maxName, maxRef };
 }
 
 /** `wordLayouts` of a blob without a layout section. */

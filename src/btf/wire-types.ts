@@ -15,6 +15,7 @@ import {
 import type { LayoutEntry } from './wire-header.js';
 import {
   grown,
+  initialFuncCapacity,
   initialNamedCapacity,
   initialTypeCapacity,
   type RawScan,
@@ -25,12 +26,14 @@ import {
 export interface TypeIndex {
   /** Absolute offset (in the blob) of each type record; index 0 is type ID `firstID`. */
   offsets: Uint32Array;
-  /** Positions (indexes into `offsets`) of the records with a non-zero name offset, ascending. */
+  /** Positions (indexes into `offsets`) of the records other than FUNCs with a name, ascending. */
   named: Uint32Array;
   /** `nameHash` of each named record's name (same indexing as `named`), unless `unhashed > 0`. */
   nameHashes: Int32Array;
   /** Named records whose hash was not computed by the scan (0: `nameHashes` is complete). */
   unhashed: number;
+  /** Positions of the named FUNC records, ascending (not hashed by the scan). */
+  funcs: Uint32Array;
 }
 
 /** Inputs of `scanTypes`. */
@@ -85,6 +88,7 @@ export function scanTypes(o: ScanOptions): TypeIndex {
     named: scan.named.subarray(0, scan.namedCount),
     nameHashes: scan.nameHashes.subarray(0, scan.namedCount),
     unhashed: scan.unhashed,
+    funcs: scan.funcs.subarray(0, scan.funcCount),
   };
   const idLimit = o.firstID + scan.count;
   if (scan.maxName >= o.stringsLength || scan.maxRef >= idLimit) validateReferences(o, index, idLimit);
@@ -100,6 +104,8 @@ function scanRecords(o: ScanOptions): RawScan {
   let offsets = new Uint32Array(initialTypeCapacity(typeLen));
   let named = new Uint32Array(initialNamedCapacity(offsets.length));
   let namedCount = 0;
+  let funcs = new Uint32Array(initialFuncCapacity(offsets.length));
+  let funcCount = 0;
   let count = 0;
   let pos = typeOff;
   // One pass: find record boundaries and the largest name offset / type ID referenced; only if
@@ -130,7 +136,10 @@ function scanRecords(o: ScanOptions): RawScan {
     }
     const nameOff = view.getUint32(pos, le);
     if (count === offsets.length) offsets = grown(offsets);
-    if (nameOff !== 0) {
+    if (nameOff !== 0 && kind === K_FUNC) {
+      if (funcCount === funcs.length) funcs = grown(funcs);
+      funcs[funcCount++] = count;
+    } else if (nameOff !== 0) {
       if (namedCount === named.length) named = grown(named);
       named[namedCount++] = count;
     }
@@ -199,7 +208,18 @@ function scanRecords(o: ScanOptions): RawScan {
   }
   // This path leaves hashing to the name index.
   const nameHashes = new Int32Array(namedCount);
-  return { offsets, count, named, nameHashes, namedCount, unhashed: namedCount, maxName, maxRef };
+  return {
+    offsets,
+    count,
+    named,
+    nameHashes,
+    namedCount,
+    unhashed: namedCount,
+    funcs,
+    funcCount,
+    maxName,
+    maxRef,
+  };
 }
 
 // Plain module constants (not imported bindings): this loop runs for every type of vmlinux.

@@ -2,11 +2,24 @@
  * The name hash and the name index behind `Spec.idsByName`: the three ways of hashing a name agree,
  * names sharing their 8-byte hashed prefix are told apart, and the word scan (aligned, host order) and
  * the byte scan (other byte order, misaligned) index the same names, as do split specs whose types are
- * named from their base's string table.
+ * named from their base's string table; named FUNCs (indexed apart, on demand) are found exactly when a
+ * lookup's kind allows them, in ID order with the other kinds.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Fwd, Int, loadSpec, marshalTypes, type Spec, Struct, Typedef } from '../../src/btf/index.js';
+import {
+  Func,
+  FuncProto,
+  Fwd,
+  Int,
+  loadSpec,
+  marshalTypes,
+  type Spec,
+  Struct,
+  type Type,
+  type TypeClass,
+  Typedef,
+} from '../../src/btf/index.js';
 import { nameHash, nameHashAscii, nameHashNearEnd } from '../../src/btf/name-hash.js';
 import { hostByteOrder } from '../../src/internal/bytes.js';
 import { buildBtf, info, words } from './helpers.js';
@@ -140,5 +153,81 @@ describe('name index', () => {
     assert.equal(split.typeByName('task_struct', Typedef).name, 'task_struct');
     assert.equal(split.typeByName('split_own', Struct).size, 0);
     assert.deepEqual(split.typesByName('task_struct', Fwd), []);
+  });
+});
+
+describe('named FUNCs in the name index', () => {
+  const proto = new FuncProto(new Int('int', 4));
+  // IDs: 1 int, 2 proto, 3 FUNC f, 4 STRUCT f, 5 FUNC g___v1, 6 TYPEDEF g, 7 FUNC g, 8 TYPEDEF g___v2.
+  const types: Type[] = [
+    proto.returnType,
+    proto,
+    new Func('f', proto),
+    new Struct('f', 0, []),
+    new Func('g___v1', proto),
+    new Typedef('g', proto.returnType),
+    new Func('g', proto),
+    new Typedef('g___v2', proto.returnType),
+  ];
+  const cases: [string, TypeClass | undefined, number[]][] = [
+    ['f', undefined, [3, 4]],
+    ['f', Func, [3]],
+    ['f', Struct, [4]],
+    ['f', Typedef, []],
+    ['g', undefined, [6, 7]],
+    ['g', Func, [7]],
+    ['g___v1', undefined, [5]],
+    ['g___v1', Typedef, []],
+    ['int', Func, []],
+  ];
+  const essential: [string, TypeClass | undefined, number[]][] = [
+    ['g___x', undefined, [5, 6, 7, 8]],
+    ['g', Func, [5, 7]],
+    ['g___x', Typedef, [6, 8]],
+    ['f___y', undefined, [3, 4]],
+    ['f___y', Struct, [4]],
+  ];
+  const other = hostByteOrder === 'little' ? 'big' : 'little';
+  const blob = (order: typeof hostByteOrder) => marshalTypes(types, { byteOrder: order }).bytes;
+  const variants: [string, Uint8Array][] = [
+    ['host order (word scan)', blob(hostByteOrder)],
+    [`${other}-endian (byte scan)`, blob(other)],
+    ['misaligned (byte scan)', misaligned(blob(hostByteOrder))],
+  ];
+  for (const [what, bytes] of variants) {
+    it(`are found by name and essential name exactly when the kind allows: ${what}`, () => {
+      const spec = loadSpec(bytes, { copy: false });
+      for (const [name, kind, want] of cases) {
+        const label = `${name} ${kind?.name ?? 'any'}`;
+        assert.deepEqual(spec.idsByName(name, kind), want, label);
+        assert.deepEqual(
+          spec.typesByName(name, kind).map((t) => spec.typeID(t)),
+          want,
+          label,
+        );
+      }
+      assert.equal(spec.typeByName('f', Func).name, 'f');
+      assert.equal(spec.anyTypeByName('g').kind, 'typedef');
+      for (const [name, kind, want] of essential) {
+        assert.deepEqual(
+          spec.typesByEssentialName(name, kind).map((t) => spec.typeID(t)),
+          want,
+          `${name} ${kind?.name ?? 'any'}`,
+        );
+      }
+    });
+  }
+
+  it('are found through a split spec on top of their base', () => {
+    const base: Spec = loadSpec(blob(hostByteOrder));
+    const types = words(hostByteOrder, ...[base.strings.length + 1, info(12), 2]);
+    const split = loadSpec(buildBtf({ types, strings: utf8.encode('\0f\0') }), { base });
+    assert.deepEqual(split.idsByName('f'), [3, 4, 9]);
+    assert.deepEqual(split.idsByName('f', Func), [3, 9]);
+    assert.deepEqual(split.idsByName('f', Struct), [4]);
+    assert.deepEqual(
+      split.typesByEssentialName('f___z', Func).map((t) => split.typeID(t)),
+      [3, 9],
+    );
   });
 });
