@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadKernelSpec, Struct, type Type, Union } from '../../src/btf/index.js';
+import { underlyingType } from '../../src/btf/type-utils.js';
 
 let vmlinuxH: string | undefined;
 
@@ -44,4 +46,29 @@ export function evalCExpressions(exprs: string[], prelude = ''): bigint[] {
     .trim()
     .split('\n')
     .map((l) => BigInt(l));
+}
+
+/** True when `path` (`a.b.c`) names a member of `type`, looking through anonymous struct/union members as C does. */
+function hasMemberPath(type: Type, path: readonly string[]): boolean {
+  const [head, ...rest] = path;
+  if (head === undefined) return true;
+  const u = underlyingType(type);
+  if (!(u instanceof Struct || u instanceof Union)) return false;
+  return u.members.some(
+    (m) => (m.name === head && hasMemberPath(m.type, rest)) || (m.name === '' && hasMemberPath(m.type, path)),
+  );
+}
+
+/**
+ * Whether the running kernel's `cType` (`union bpf_attr`, `struct bpf_link_info`) has the member `path`
+ * (`link_create.kprobe_multi.cnt`), from its BTF. Layout tests use it to compare only the members an older
+ * kernel has: our layouts carry the newest fields, which older kernels accept as zeroed tail bytes.
+ */
+export function kernelHasMember(cType: string, path: string): boolean {
+  const m = /^(struct|union) (\w+)$/.exec(cType);
+  if (!m) throw new Error(`kernelHasMember: not a struct or union: ${cType}`);
+  const spec = loadKernelSpec();
+  const type =
+    m[1] === 'struct' ? spec.typeByName(m[2] as string, Struct) : spec.typeByName(m[2] as string, Union);
+  return hasMemberPath(type, path.split('.'));
 }

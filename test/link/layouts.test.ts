@@ -4,8 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadKernelSpec, Struct, type Type, Union } from '../../src/btf/index.js';
-import { underlyingType } from '../../src/btf/type-utils.js';
 import { CgroupAttachFlags } from '../../src/link/cgroup.js';
 import { IterLinkInfoLayout } from '../../src/link/iter.js';
 import { KPROBE_MULTI_RETURN } from '../../src/link/kprobe-multi.js';
@@ -13,7 +11,7 @@ import { LinkInfoOffsets, PerfEventLinkType } from '../../src/link/link-info-lay
 import { MprogFlags, XdpFlags } from '../../src/link/network.js';
 import { UPROBE_MULTI_RETURN } from '../../src/link/uprobe-multi.js';
 import { AttachFlags } from '../../src/syscall/uapi-enums.js';
-import { evalCExpressions } from '../helpers/kernel-headers.js';
+import { evalCExpressions, kernelHasMember } from '../helpers/kernel-headers.js';
 import { evalWithHeaders } from './c-oracle.js';
 
 /** Key prefix → C member path (`perf_event_uprobe_file_name` → `perf_event.uprobe.file_name`); longest first. */
@@ -40,17 +38,6 @@ const PREFIXES: Array<[string, string]> = [
   ['sockmap', 'sockmap'],
 ];
 
-/** True when `path` names a member of `type`, looking through anonymous struct/union members as C does. */
-function hasMemberPath(type: Type, path: readonly string[]): boolean {
-  const [head, ...rest] = path;
-  if (head === undefined) return true;
-  const u = underlyingType(type);
-  if (!(u instanceof Struct || u instanceof Union)) return false;
-  return u.members.some(
-    (m) => (m.name === head && hasMemberPath(m.type, rest)) || (m.name === '' && hasMemberPath(m.type, path)),
-  );
-}
-
 function memberPath(key: string): string {
   if (key === 'iter_map_id') return 'iter.map.map_id';
   if (key === 'iter_cgroup_id') return 'iter.cgroup.cgroup_id';
@@ -71,8 +58,7 @@ describe('bpf_link_info', () => {
   });
 
   it('every offset matches the running kernel (members it has; older kernels lack the newest)', (t) => {
-    const info = loadKernelSpec().typeByName('bpf_link_info', Struct);
-    const present = keys.filter((k) => hasMemberPath(info, memberPath(k).split('.')));
+    const present = keys.filter((k) => kernelHasMember('struct bpf_link_info', memberPath(k)));
     const absent = keys.filter((k) => !present.includes(k));
     if (absent.length > 0) t.diagnostic(`the kernel's bpf_link_info lacks ${absent.join(', ')}`);
     // what an older kernel lacks are the newest fields, never most of them: the lookup itself must work
