@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createConnection, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { cgroup2Mount } from '../../examples/lib/cgroup.js';
 import {
   attachCgroup,
   attachNetfilter,
@@ -22,7 +23,8 @@ import { type CounterMap, count, counterMap, counterProgram, eventually } from '
 
 checkFdLeaks();
 
-const CGROUP_ROOT = '/sys/fs/cgroup/unified';
+// the cgroup v2 mount point: /sys/fs/cgroup/unified here, /sys/fs/cgroup in kernel-matrix guests
+const CGROUP_ROOT = cgroup2Mount();
 const XDP_PASS = 2;
 const ALLOW = 1;
 const TCX_NEXT = -1;
