@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKernelSpec, Struct, type Type, Union } from '../../src/btf/index.js';
+import { Enum, loadKernelSpec, Struct, type Type, Union } from '../../src/btf/index.js';
 import { underlyingType } from '../../src/btf/type-utils.js';
 
 let vmlinuxH: string | undefined;
@@ -71,4 +71,13 @@ export function kernelHasMember(cType: string, path: string): boolean {
   const type =
     m[1] === 'struct' ? spec.typeByName(m[2] as string, Struct) : spec.typeByName(m[2] as string, Union);
   return hasMemberPath(type, path.split('.'));
+}
+
+/** The enumerator names of the running kernel's `enum <name>`, from its BTF. */
+export function kernelEnumerators(name: string): Set<string> {
+  return new Set(
+    loadKernelSpec()
+      .typeByName(name, Enum)
+      .values.map((v) => v.name),
+  );
 }
