@@ -32,4 +32,4 @@ export {
   type PerfReadOptions,
   perCpuDataPages,
 } from './perf-reader.js';
-export { type PerfRecord, PerfRing, type PerfRingMemory } from './perf-ring.js';
+export { type PerfRecord, PerfRing, type PerfRingMemory, type PerfSampleCallback } from './perf-ring.js';

@@ -112,6 +112,7 @@ export class PerfCpuBuffer {
   close(): void {
     if (this.#mapped) {
       this.#mapped = false;
+      this.ring.detach();
       this.#ctx.backend.munmap(this.#addr, this.#length);
     }
     this.fd.close();

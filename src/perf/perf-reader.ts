@@ -5,20 +5,26 @@
  * pass `BPF_F_CURRENT_CPU` write to the buffer of the CPU they run on. Records are read from the shared
  * memory; waiting uses epoll on a worker thread (`Poller`), so the event loop never blocks.
  *
- * SAFETY of zero-copy reads (`copy: false`): a sample is a view of the mapped ring (or of a scratch buffer
- * for records that wrap), valid until the next read, and never to be touched after `close()`, which unmaps
- * the memory (touching it would crash the process). The default copying mode has no such rule.
+ * Ending and aborting work as for `RingBufReader`: `close()` rejects a pending `read()` with `ClosedError`
+ * and ends `for await` quietly; an aborted `AbortSignal` rejects reads and throws out of `for await` with
+ * the signal's reason (Node's convention: cancellation is an exception).
+ *
+ * SAFETY of zero-copy reads (`copy: false`, `drainInPlace`): a sample is a view of the mapped ring (or of a
+ * scratch buffer for records that wrap), valid until the next read, and never to be touched after
+ * `close()`, which unmaps the memory (touching it would crash the process). The default copying mode has
+ * no such rule.
  */
 import { ClosedError, EbpfError, isClosedError, isKeyNotFoundError } from '../errors.js';
 import { BpfMap } from '../maps/bpf-map.js';
 import { u32 } from '../maps/codec.js';
 import { pageSize, possibleCpus } from '../maps/system-info.js';
+import { SampleCopier } from '../ringbuf/sample-copier.js';
 import type { KernelContext } from '../syscall/context.js';
 import { Poller } from '../syscall/poller.js';
 import { MapType } from '../syscall/uapi-enums.js';
 import { PerfCpuBuffer } from './perf-cpu-buffer.js';
 import { type BpfOutputWakeup, bpfOutputAttr } from './perf-event-attr.js';
-import type { PerfRecord } from './perf-ring.js';
+import type { PerfRecord, PerfRing, PerfSampleCallback } from './perf-ring.js';
 
 /** What a reader needs from a map (every `BpfMap` of type PERF_EVENT_ARRAY has it). */
 export type PerfEventArrayMap = Pick<
@@ -30,7 +36,7 @@ export type PerfEventArrayMap = Pick<
 export interface PerfReaderOptions extends BpfOutputWakeup {
   /** Size of each CPU's ring, rounded up to a power-of-two number of pages (default 64 KiB). */
   perCpuBufferBytes?: number;
-  /** Aborting ends pending and future reads with the signal's reason. */
+  /** Aborting rejects pending and future reads, and throws out of `for await`, with the signal's reason. */
   signal?: AbortSignal;
   /** Copy samples out of the rings (default true). With false, samples are views: see the safety note. */
   copy?: boolean;
@@ -47,6 +53,7 @@ export interface PerfReadOptions {
 }
 
 const LABEL = 'perf reader';
+const EMPTY = new Uint8Array(0);
 const DEFAULT_BUFFER_BYTES = 64 * 1024;
 const MAX_BUFFER_BYTES = 1 << 30;
 
@@ -74,8 +81,11 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable, AsyncD
   readonly #poller: Poller;
   readonly #signal: AbortSignal | undefined;
   readonly #copy: boolean;
+  readonly #copier = new SampleCopier();
   #cursor = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Reads queued behind `#queue` and not yet settled. */
+  #waiting = 0;
   #paused = false;
   #closed = false;
 
@@ -155,8 +165,25 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable, AsyncD
    * signal's reason when aborted. Concurrent calls are served in order.
    */
   read(opts: PerfReadOptions = {}): Promise<PerfRecord> {
+    // Fast path: nothing queued and a record ready now — hand it over without waiting in line.
+    if (this.#waiting === 0 && !this.#closed && opts.signal === undefined && this.#signal?.aborted !== true) {
+      try {
+        const record = this.#next(opts.copy ?? this.#copy);
+        if (record !== undefined) return Promise.resolve(record);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    this.#waiting++;
     const result = this.#queue.then(() => this.#read(opts));
-    this.#queue = result.catch(() => undefined);
+    this.#queue = result.then(
+      () => {
+        this.#waiting--;
+      },
+      () => {
+        this.#waiting--;
+      },
+    );
     return result;
   }
 
@@ -178,22 +205,51 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable, AsyncD
   }
 
   /**
-   * Hands every record available now to `callback`, up to `max`, synchronously; returns how many. In
-   * zero-copy mode each sample is valid only during its callback.
+   * Hands every record available now to `callback`, up to `max`, synchronously; returns how many. Lost
+   * records count as records. In zero-copy mode each sample is valid only during its callback. Each CPU's
+   * buffer is read up to the `data_head` seen when its turn comes, starting where the last read stopped.
    */
   drain(callback: (record: PerfRecord) => void, max = Number.POSITIVE_INFINITY): number {
     this.#checkOpen();
+    const copier = this.#copy ? this.#copier : undefined;
+    return this.#eachRing(max, (ring, left) =>
+      ring.drainInPlace(
+        (data, offset, length, _view, cpu, remaining) => {
+          const sample = copier
+            ? copier.copy(data, offset, length)
+            : new Uint8Array(data.buffer, data.byteOffset + offset, length);
+          callback({ cpu, sample, lost: 0, remaining });
+        },
+        left,
+        (lost, remaining) => callback({ cpu: ring.cpu, sample: EMPTY, lost, remaining }),
+      ),
+    );
+  }
+
+  /**
+   * The fastest way to consume busy buffers: hands up to `max` samples to `callback` where they lie in the
+   * mapped rings — no copy, no allocation per sample — and returns how many. The raw sample (with the
+   * kernel's padding, as in `PerfRecord.sample`) is `data[offset, offset + length)`; `view` is a DataView
+   * over the same bytes; `cpu` is the buffer's CPU. A sample that wraps around the end of its ring is
+   * handed over from a scratch copy instead (`data` is then that buffer). The bytes are valid only until
+   * the callback returns. Lost-sample reports are not handed over; they add to `lostSamples`. Ignores the
+   * `copy` option. Each buffer's `data_tail` is written back every quarter buffer and at the end.
+   */
+  drainInPlace(callback: PerfSampleCallback, max = Number.POSITIVE_INFINITY): number {
+    this.#checkOpen();
+    return this.#eachRing(max, (ring, left) => ring.drainInPlace(callback, left));
+  }
+
+  /** Runs `drainOne` on each CPU's ring in turn from the cursor, while the reader is open and `max` allows. */
+  #eachRing(max: number, drainOne: (ring: PerfRing, left: number) => number): number {
+    this.#releaseAll(); // the previous zero-copy record
+    const buffers = this.#buffers;
+    const n = buffers.length;
     let count = 0;
-    while (count < max) {
-      const record = this.#next(this.#copy);
-      if (record === undefined) break;
-      count++;
-      try {
-        callback(record);
-      } finally {
-        if (!this.#closed) this.#releaseAll();
-      }
-      if (this.#closed) break;
+    for (let k = 0; k < n && count < max && !this.#closed; k++) {
+      const ring = (buffers[this.#cursor] as PerfCpuBuffer).ring;
+      count += drainOne(ring, max - count);
+      if (count < max) this.#cursor = (this.#cursor + 1) % n;
     }
     return count;
   }
@@ -253,17 +309,27 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable, AsyncD
     if (this.#closed) throw new ClosedError(LABEL);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<PerfRecord> {
-    for (;;) {
-      let record: PerfRecord;
-      try {
-        record = await this.read();
-      } catch (e) {
-        if (this.#closed && isClosedError(e)) return;
-        throw e;
-      }
-      yield record;
-    }
+  /**
+   * `for await (const r of reader)`: yields records as `read()` returns them. The loop ends quietly when
+   * the reader is closed (from the loop body or from elsewhere); an abort (reader-wide signal) makes it
+   * throw the signal's reason, as `read()` does — see the class documentation. Leaving the loop early
+   * (`break`) leaves the reader open.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<PerfRecord> {
+    const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
+    const iterator: AsyncIterableIterator<PerfRecord> = {
+      next: () =>
+        this.read().then(
+          (value): IteratorResult<PerfRecord> => ({ value, done: false }),
+          (e: unknown) => {
+            if (this.#closed && isClosedError(e)) return done;
+            throw e;
+          },
+        ),
+      return: () => Promise.resolve(done),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /**

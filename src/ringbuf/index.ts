@@ -12,6 +12,7 @@ export {
   RINGBUF_HEADER_SIZE,
   RingConsumer,
   type RingMemory,
+  type RingRecordCallback,
   type RingSlice,
   type RingStop,
 } from './ring-consumer.js';

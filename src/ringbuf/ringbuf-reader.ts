@@ -3,10 +3,21 @@
  * straight from the shared memory — no syscall per record. Waiting for data uses epoll on a worker thread
  * (`Poller`), so the event loop never blocks; `close()` and an `AbortSignal` end a pending wait.
  *
- * SAFETY of zero-copy reads (`copy: false`): the sample is a view of the mapped ring. It is valid until the
- * next read on this reader (the kernel may then overwrite it) and must never be touched after `close()`,
- * which unmaps the memory: JavaScript cannot detach such buffers, so that access would crash the process.
- * The default (copying) mode has no such rule.
+ * Ending and aborting. `close()` is the owner's "done": a pending `read()` rejects with `ClosedError` and
+ * a `for await` loop ends quietly. An `AbortSignal` is cancellation and, as in Node's own APIs
+ * (`events.on`, `timers/promises`, `fs.promises.watch`), it makes a pending `read()` reject and a
+ * `for await` loop throw; the error is the signal's reason, as everywhere in ebpf-ts (for a plain
+ * `controller.abort()` a DOMException named `AbortError`, so `err.name === 'AbortError'` checks work as
+ * with Node's). To stop a loop without an exception, `break` out of it or call `close()`.
+ *
+ * Throughput: `drainInPlace` hands records over where they lie, without allocating (the peer of
+ * libbpf's `ring_buffer__consume`); `drain` makes a record object per record; `read()` and `for await`
+ * cost a promise per record.
+ *
+ * SAFETY of zero-copy reads (`copy: false`, `drainInPlace`): the sample is a view of the mapped ring. It
+ * is valid until the next read on this reader (the kernel may then overwrite it) and must never be touched
+ * after `close()`, which unmaps the memory: JavaScript cannot detach such buffers, so that access would
+ * crash the process. The default (copying) mode has no such rule.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { ClosedError, EbpfError, isClosedError } from '../errors.js';
@@ -16,8 +27,9 @@ import type { KernelContext } from '../syscall/context.js';
 import type { FD } from '../syscall/fd.js';
 import { Poller } from '../syscall/poller.js';
 import { MapType } from '../syscall/uapi-enums.js';
-import { RingConsumer } from './ring-consumer.js';
+import { RingConsumer, type RingRecordCallback } from './ring-consumer.js';
 import { mapRing, type RingMapping } from './ring-mapping.js';
+import { SampleCopier } from './sample-copier.js';
 
 /** One record read from a ring buffer. */
 export interface RingBufRecord {
@@ -35,7 +47,7 @@ export type RingBufMap = Pick<
 
 /** Options of `new RingBufReader()`. */
 export interface RingBufReaderOptions {
-  /** Aborting ends pending and future reads with the signal's reason. */
+  /** Aborting rejects pending and future reads, and throws out of `for await`, with the signal's reason. */
   signal?: AbortSignal;
   /** Copy samples out of the ring (default true). With false, samples are views: see the safety note. */
   copy?: boolean;
@@ -73,7 +85,10 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable, 
   readonly #poller: Poller;
   readonly #signal: AbortSignal | undefined;
   readonly #copy: boolean;
+  readonly #copier = new SampleCopier();
   #queue: Promise<unknown> = Promise.resolve();
+  /** Reads queued behind `#queue` and not yet settled. */
+  #waiting = 0;
   #closed = false;
 
   /**
@@ -146,8 +161,25 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable, 
    * served in order.
    */
   read(opts: RingBufReadOptions = {}): Promise<RingBufRecord> {
+    // Fast path: nothing queued and a record ready now — hand it over without waiting in line.
+    if (this.#waiting === 0 && !this.#closed && opts.signal === undefined && this.#signal?.aborted !== true) {
+      try {
+        const record = this.#next(opts.copy ?? this.#copy);
+        if (record !== undefined) return Promise.resolve(record);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    this.#waiting++;
     const result = this.#queue.then(() => this.#read(opts));
-    this.#queue = result.catch(() => undefined);
+    this.#queue = result.then(
+      () => {
+        this.#waiting--;
+      },
+      () => {
+        this.#waiting--;
+      },
+    );
     return result;
   }
 
@@ -171,31 +203,34 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable, 
   }
 
   /**
-   * Hands every record available now to `callback`, up to `max`, synchronously; returns how many. The
-   * fastest way to consume a busy ring. In zero-copy mode each sample is valid only during its callback.
-   * If the callback throws, its record counts as consumed and the error propagates.
+   * Hands every record available now to `callback`, up to `max`, synchronously; returns how many. In
+   * zero-copy mode each sample is valid only during its callback. Consumed space goes back to the kernel
+   * in batches (see `drainInPlace`). If the callback throws, its record counts as consumed and the error
+   * propagates.
    */
   drain(callback: (record: RingBufRecord) => void, max = Number.POSITIVE_INFINITY): number {
     this.#checkOpen();
-    const consumer = this.#consumer;
-    const copy = this.#copy;
-    consumer.release();
-    let count = 0;
-    while (count < max) {
-      const slice = consumer.next();
-      if (slice === undefined) break;
-      const view = this.#data.subarray(slice.offset, slice.offset + slice.length);
-      count++;
-      try {
-        callback({ sample: copy ? view.slice() : view, remaining: slice.remaining });
-      } finally {
-        // The callback may have closed the reader: the memory is gone then.
-        if (!this.#closed) consumer.release();
-      }
-      if (this.#closed) break;
-    }
-    if (!this.#closed) consumer.release();
-    return count;
+    const copier = this.#copy ? this.#copier : undefined;
+    return this.#consumer.drainInPlace((data, offset, length, _view, remaining) => {
+      const sample = copier
+        ? copier.copy(data, offset, length)
+        : new Uint8Array(data.buffer, data.byteOffset + offset, length);
+      callback({ sample, remaining });
+    }, max);
+  }
+
+  /**
+   * The fastest way to consume a busy ring: hands up to `max` records to `callback` where they lie in the
+   * mapped ring — no copy, no allocation per record — and returns how many. The payload is
+   * `data[offset, offset + length)`, contiguous even when it wraps (the data area is mapped twice); `view`
+   * is a DataView over the same bytes for typed reads (`view.getUint32(offset, true)`). `data` and `view`
+   * are the same objects on every call, valid until `close()`; the payload bytes only until the callback
+   * returns (the kernel may then reuse them). Ignores the `copy` option. The consumer position is written
+   * back in batches: when everything seen has been read, every quarter ring, and at the end.
+   */
+  drainInPlace(callback: RingRecordCallback, max = Number.POSITIVE_INFINITY): number {
+    this.#checkOpen();
+    return this.#consumer.drainInPlace(callback, max);
   }
 
   #next(copy: boolean): RingBufRecord | undefined {
@@ -206,28 +241,39 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable, 
       consumer.release();
       return undefined;
     }
-    const view = this.#data.subarray(slice.offset, slice.offset + slice.length);
-    if (!copy) return { sample: view, remaining: slice.remaining };
-    const sample = view.slice();
+    const data = this.#data;
+    const { offset, length, remaining } = slice;
+    if (!copy) return { sample: new Uint8Array(data.buffer, data.byteOffset + offset, length), remaining };
+    const sample = this.#copier.copy(data, offset, length);
     consumer.release();
-    return { sample, remaining: slice.remaining };
+    return { sample, remaining };
   }
 
   #checkOpen(): void {
     if (this.#closed) throw new ClosedError(LABEL);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<RingBufRecord> {
-    for (;;) {
-      let record: RingBufRecord;
-      try {
-        record = await this.read();
-      } catch (e) {
-        if (this.#closed && isClosedError(e)) return;
-        throw e;
-      }
-      yield record;
-    }
+  /**
+   * `for await (const r of reader)`: yields records as `read()` returns them. The loop ends quietly when
+   * the reader is closed (from the loop body or from elsewhere); an abort (reader-wide signal) makes it
+   * throw the signal's reason, as `read()` does — see the class documentation. Leaving the loop early
+   * (`break`) leaves the reader open.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<RingBufRecord> {
+    const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
+    const iterator: AsyncIterableIterator<RingBufRecord> = {
+      next: () =>
+        this.read().then(
+          (value): IteratorResult<RingBufRecord> => ({ value, done: false }),
+          (e: unknown) => {
+            if (this.#closed && isClosedError(e)) return done;
+            throw e;
+          },
+        ),
+      return: () => Promise.resolve(done),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /**
@@ -237,6 +283,7 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable, 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#consumer.detach();
     this.#poller.close();
     this.#mapping.unmap();
     this.#fd.close();

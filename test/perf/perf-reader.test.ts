@@ -12,7 +12,7 @@ import { PerfReader, type PerfRecord } from '../../src/perf/index.js';
 import { defaultContext } from '../../src/syscall/context.js';
 import { MapType } from '../../src/syscall/uapi-enums.js';
 import { checkFdLeaks } from '../helpers/fd-leaks.js';
-import { emit, eventsMap, expectedSample, onCpu, outputProgram, paddedRawSize } from './producers.js';
+import { emit, eventsMap, expectedSample, MARKER, onCpu, outputProgram, paddedRawSize } from './producers.js';
 
 checkFdLeaks();
 
@@ -196,6 +196,103 @@ describe('PerfReader', () => {
     for await (const r of reader) seen.push(r);
     assert.equal(seen.length, 3);
     assert.equal(reader.closed, true);
+  });
+
+  it('for await ends quietly when the loop body closes the reader', async () => {
+    using f = fixture();
+    const reader = new PerfReader(f.map);
+    onCpu(0, () => {
+      for (let i = 0; i < 4; i++) emit(f.prog, i, 10);
+    });
+    const seen: PerfRecord[] = [];
+    for await (const r of reader) {
+      seen.push(r);
+      if (seen.length === 2) reader.close();
+    }
+    assert.equal(seen.length, 2);
+    assertSample(seen[0], 0, 10, 0);
+    assertSample(seen[1], 1, 10, 0);
+  });
+
+  it('an aborted reader-wide signal makes for await throw its reason, also with samples ready', async () => {
+    using f = fixture();
+    const ac = new AbortController();
+    using reader = new PerfReader(f.map, { signal: ac.signal });
+    onCpu(0, () => {
+      for (let i = 0; i < 4; i++) emit(f.prog, i, 10);
+    });
+    let seen = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const _ of reader) if (++seen === 2) ac.abort(new Error('perf shutting down'));
+      })(),
+      /perf shutting down/,
+    );
+    assert.equal(seen, 2);
+    await assert.rejects(reader.read(), /perf shutting down/, 'read() agrees with the loop');
+  });
+
+  it('aborting while for await waits throws an AbortError DOMException for a plain abort()', async () => {
+    using f = fixture();
+    const ac = new AbortController();
+    using reader = new PerfReader(f.map, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    await assert.rejects(
+      (async () => {
+        for await (const _ of reader) assert.fail('no sample was written');
+      })(),
+      (e) => e instanceof DOMException && e.name === 'AbortError',
+    );
+  });
+
+  it('the event loop keeps running while a read waits (an interval timer keeps firing)', async () => {
+    using f = fixture();
+    using reader = new PerfReader(f.map);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      const pending = reader.read();
+      await tick(120);
+      assert.ok(ticks >= 5, `only ${ticks} ticks in 120 ms`);
+      onCpu(0, () => emit(f.prog, 3, 24));
+      assertSample(await pending, 3, 24, 0);
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
+  it('drainInPlace hands over samples where they lie, with their cpu; losses go to lostSamples', () => {
+    using f = fixture();
+    using reader = new PerfReader(f.map, { perCpuBufferBytes: page });
+    const cpus = reader.cpus;
+    const results = onCpu(0, () => Array.from({ length: 12 }, (_, i) => emit(f.prog, i, 1000)));
+    const written = results.filter((r) => r === 0).length;
+    assert.ok(written < 12 && results.every((r) => r === 0 || r === ENOSPC), 'some samples did not fit');
+    for (const cpu of cpus.slice(1)) onCpu(cpu, () => emit(f.prog, 100 + cpu, 16));
+    const seen: Array<[number, number]> = [];
+    const n = reader.drainInPlace((data, offset, length, view, cpu) => {
+      assert.equal(view.getUint32(offset + 4, true), MARKER);
+      seen.push([cpu, view.getUint32(offset, true)]);
+      assert.equal(length, paddedRawSize(8 + view.getUint32(offset, true)));
+      void data;
+    });
+    assert.equal(n, written + cpus.length - 1);
+    assert.deepEqual(
+      seen.filter(([cpu]) => cpu === 0).map(([, len]) => len),
+      Array.from({ length: written }, () => 1000),
+    );
+    assert.equal(
+      reader.drainInPlace(() => assert.fail('nothing left')),
+      0,
+    );
+    // The kernel reports the loss with the next write that fits: a lost record, then the sample.
+    onCpu(0, () => assert.equal(emit(f.prog, 99, 40), 0));
+    assert.equal(
+      reader.drainInPlace((_data, offset, _length, view) => assert.equal(view.getUint32(offset, true), 40)),
+      1,
+      'the lost record is not handed over',
+    );
+    assert.equal(reader.lostSamples, 12 - written, 'but counted');
   });
 
   it('drain() hands over what is available, up to max', () => {

@@ -151,6 +151,112 @@ describe('PerfRing', () => {
     assert.ok(buf.head < 4096n, 'head wrapped');
   });
 
+  /** Drains `ring` in place: copies of the samples, with the cpu and remaining count passed along. */
+  function drainAll(ring: PerfRing, max?: number, onLost?: (lost: number) => void) {
+    const out: Array<{ sample: Uint8Array; cpu: number; remaining: number }> = [];
+    ring.drainInPlace(
+      (data, offset, length, view, cpu, remaining) => {
+        assert.equal(view.buffer, data.buffer);
+        out.push({ sample: data.slice(offset, offset + length), cpu, remaining });
+      },
+      max,
+      onLost,
+    );
+    return out;
+  }
+
+  it('drainInPlace hands over samples in place with cpu and remaining, counting lost records', () => {
+    const buf = new FakeBuffer(256);
+    buf.sample(raw(1, 4));
+    buf.lost(3n);
+    buf.record(3 /* PERF_RECORD_COMM */, new Uint8Array(16));
+    buf.sample(raw(2, 12));
+    const ring = ringOf(buf);
+    const lost: number[] = [];
+    const got = drainAll(ring, undefined, (n) => lost.push(n));
+    assert.deepEqual(
+      got.map((r) => [r.sample, r.cpu, r.remaining]),
+      [
+        [raw(1, 4), 3, 24 + 24 + 24],
+        [raw(2, 12), 3, 0],
+      ],
+    );
+    assert.deepEqual(lost, [3]);
+    assert.equal(ring.lostSamples, 3);
+    assert.equal(buf.meta[TAIL], buf.head, 'released at the end');
+  });
+
+  it('drainInPlace counts lost records without handing them over when there is no onLost', () => {
+    const buf = new FakeBuffer(256);
+    buf.lost(4n);
+    buf.sample(raw(1, 4));
+    const ring = ringOf(buf);
+    assert.deepEqual(
+      drainAll(ring).map((r) => r.sample),
+      [raw(1, 4)],
+    );
+    assert.equal(ring.lostSamples, 4);
+  });
+
+  it('drainInPlace reassembles samples and headers that wrap, and honours max', () => {
+    const size = 128;
+    const buf = new FakeBuffer(size, 0n);
+    const ring = ringOf(buf);
+    let wrapped = 0;
+    for (let i = 0; i < 200; i += 2) {
+      const a = raw(i, 13 + ((i * 7) % 48));
+      const b = raw(i + 1, 5 + ((i * 3) % 20));
+      for (const s of [a, b]) {
+        const at = Number(buf.sample(s) % BigInt(size));
+        if (at + 12 + s.length > size) wrapped++;
+      }
+      const first = drainAll(ring, 1);
+      assert.deepEqual(
+        first.map((r) => r.sample),
+        [a],
+        `record ${i}`,
+      );
+      assert.deepEqual(
+        drainAll(ring).map((r) => r.sample),
+        [b],
+        `record ${i + 1}`,
+      );
+      assert.equal(buf.meta[TAIL], buf.head);
+    }
+    assert.ok(wrapped > 20, `${wrapped} samples wrapped`);
+  });
+
+  const carries: Array<[string, bigint]> = [
+    ['the low 32-bit word of data_tail wraps (64-bit store)', 2n ** 32n - 40n],
+    ['head and tail wrap around 2^64', U64 - 40n],
+  ];
+  for (const [name, start] of carries) {
+    it(`drainInPlace keeps data_tail right when ${name}`, () => {
+      const buf = new FakeBuffer(256, start);
+      const ring = ringOf(buf);
+      for (let i = 0; i < 12; i++) {
+        const s = [raw(i, 4 + (i % 20)), raw(i + 50, 9)];
+        for (const x of s) buf.sample(x);
+        assert.deepEqual(
+          drainAll(ring).map((r) => r.sample),
+          s,
+        );
+        assert.equal(buf.meta[TAIL], buf.head, `round ${i}`);
+      }
+    });
+  }
+
+  it('drainInPlace stops after the callback that detaches the memory', () => {
+    const buf = new FakeBuffer(256);
+    for (let i = 0; i < 3; i++) buf.sample(raw(i, 8));
+    const ring = ringOf(buf);
+    assert.equal(
+      ring.drainInPlace(() => ring.detach()),
+      1,
+    );
+    assert.equal(buf.meta[TAIL], 0n, 'nothing released into unmapped memory');
+  });
+
   const corrupt: Array<[string, (b: FakeBuffer) => void, RegExp]> = [
     [
       'a record size below the header size',
@@ -181,7 +287,7 @@ describe('PerfRing', () => {
       (b) => {
         b.meta[HEAD] = 4096n;
       },
-      /more than the buffer size ahead/,
+      /a whole buffer \(256 bytes\) or more ahead/,
     ],
   ];
   for (const [name, damage, message] of corrupt) {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isParseError } from '../../src/errors.js';
+import { isEbpfError, isParseError } from '../../src/errors.js';
 import { hostByteOrder } from '../../src/internal/bytes.js';
 import {
   RINGBUF_BUSY_BIT,
@@ -160,6 +160,119 @@ describe('RingConsumer', () => {
     assert.equal(c.next()?.remaining, 0);
   });
 
+  /** Drains `c` in place, collecting copies of the payloads (and the remaining byte counts). */
+  function drainAll(c: RingConsumer, max?: number): { samples: Uint8Array[]; remaining: number[] } {
+    const samples: Uint8Array[] = [];
+    const remaining: number[] = [];
+    c.drainInPlace((data, offset, length, view, left) => {
+      assert.equal(view.buffer, data.buffer);
+      samples.push(data.slice(offset, offset + length));
+      remaining.push(left);
+    }, max);
+    return { samples, remaining };
+  }
+
+  it('drainInPlace hands over records in place, skips discarded ones, stops at a busy one', () => {
+    const ring = new FakeRing(256, 0n);
+    ring.push(bytes(1, 5));
+    ring.push(bytes(2, 6), RINGBUF_DISCARD_BIT);
+    ring.push(bytes(3, 7));
+    const busy = ring.push(bytes(4, 8), RINGBUF_BUSY_BIT);
+    const c = new RingConsumer(ring.memory);
+    const { samples, remaining } = drainAll(c);
+    assert.deepEqual(samples, [bytes(1, 5), bytes(3, 7)]);
+    assert.deepEqual(remaining, [48, 16]);
+    assert.equal(c.stop, 'busy');
+    assert.equal(ring.memory.consumerPos[0], busy, 'released up to the busy record at the end');
+    ring.setHeader(busy, 8);
+    assert.deepEqual(drainAll(c).samples, [bytes(4, 8)]);
+    assert.equal(c.stop, 'empty');
+    assert.equal(ring.memory.consumerPos[0], ring.producer);
+  });
+
+  it('drainInPlace honours max and goes on where it stopped', () => {
+    const ring = new FakeRing(256, 0n);
+    for (let i = 0; i < 5; i++) ring.push(bytes(i, 9));
+    const c = new RingConsumer(ring.memory);
+    assert.deepEqual(drainAll(c, 2).samples, [bytes(0, 9), bytes(1, 9)]);
+    assert.equal(ring.memory.consumerPos[0], 48n, 'what was handed over is released');
+    assert.deepEqual(drainAll(c).samples, [bytes(2, 9), bytes(3, 9), bytes(4, 9)]);
+  });
+
+  it('drainInPlace gives a record that runs past the end as one contiguous range', () => {
+    const ring = new FakeRing(64, 48n);
+    ring.push(bytes(9, 30));
+    const c = new RingConsumer(ring.memory);
+    let at = -1;
+    c.drainInPlace((data, offset, length) => {
+      at = offset;
+      assert.deepEqual(data.slice(offset, offset + length), bytes(9, 30));
+    });
+    assert.ok(at + 30 > 64, 'read through the second mapping');
+  });
+
+  it('drainInPlace releases every quarter ring while it runs, not per record', () => {
+    const ring = new FakeRing(1024, 0n);
+    for (let i = 0; i < 30; i++) ring.push(bytes(i, 24)); // 32 bytes each: 960 of 1024
+    const c = new RingConsumer(ring.memory);
+    const seen: bigint[] = [];
+    c.drainInPlace(() => {
+      seen.push(ring.memory.consumerPos[0] as bigint);
+    });
+    const distinct = [...new Set(seen)];
+    assert.deepEqual(distinct, [0n, 256n, 512n, 768n], 'published in quarter-ring steps');
+    assert.equal(ring.memory.consumerPos[0], 960n);
+  });
+
+  const carries: Array<[string, bigint]> = [
+    ['the low 32-bit word of the position wraps (64-bit store)', 2n ** 32n - 40n],
+    ['the u64 position wraps around 2^64', U64 - 40n],
+  ];
+  for (const [name, start] of carries) {
+    it(`drainInPlace and release() keep the position right when ${name}`, () => {
+      const ring = new FakeRing(128, start);
+      const c = new RingConsumer(ring.memory);
+      for (let round = 0; round < 6; round++) {
+        const want = [bytes(round, 12), bytes(round + 1, 20)];
+        for (const p of want) ring.push(p);
+        assert.deepEqual(drainAll(c).samples, want, `round ${round}`);
+        assert.equal(ring.memory.consumerPos[0], ring.producer, `round ${round}: consumer_pos`);
+        assert.equal(c.position, ring.producer);
+      }
+      assert.ok(ring.producer < start || ring.producer >= 2n ** 32n, 'crossed the boundary');
+    });
+  }
+
+  it('drainInPlace forbids reading the ring from inside its callback, and survives a throwing one', () => {
+    const ring = new FakeRing(256, 0n);
+    for (let i = 0; i < 3; i++) ring.push(bytes(i, 8));
+    const c = new RingConsumer(ring.memory);
+    assert.throws(
+      () => c.drainInPlace(() => c.next()),
+      (e) => isEbpfError(e) && e.code === 'EBUSY' && /inside a drainInPlace callback/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        c.drainInPlace(() => {
+          throw new Error('callback failed');
+        }),
+      /callback failed/,
+    );
+    assert.equal(ring.memory.consumerPos[0], 32n, 'both records handed over count as consumed');
+    assert.deepEqual(drainAll(c).samples, [bytes(2, 8)]);
+  });
+
+  it('drainInPlace stops after the callback that detaches the memory, without releasing', () => {
+    const ring = new FakeRing(256, 0n);
+    for (let i = 0; i < 3; i++) ring.push(bytes(i, 8));
+    const c = new RingConsumer(ring.memory);
+    assert.equal(
+      c.drainInPlace(() => c.detach()),
+      1,
+    );
+    assert.equal(ring.memory.consumerPos[0], 0n);
+  });
+
   const corrupt: Array<[string, (ring: FakeRing) => void, RegExp]> = [
     [
       'a record length beyond the written bytes',
@@ -171,7 +284,7 @@ describe('RingConsumer', () => {
       (ring) => {
         ring.memory.producerPos[0] = 4096n;
       },
-      /more than the ring size ahead/,
+      /a whole ring \(256 bytes\) or more ahead/,
     ],
   ];
   for (const [name, damage, message] of corrupt) {

@@ -61,6 +61,11 @@ function kernelConsumerPos(map: BpfMap): bigint {
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Ring bytes taken by records of these payload lengths (8-byte header, padded to 8). */
+function consumedBytes(lengths: number[]): bigint {
+  return BigInt(lengths.reduce((sum, n) => sum + ((n + 15) & ~7), 0));
+}
+
 describe('RingBufReader', () => {
   it('reads records written by bpf_ringbuf_output with exact contents, in order', async () => {
     using f = fixture();
@@ -201,6 +206,123 @@ describe('RingBufReader', () => {
     assert.equal(reader.closed, true);
   });
 
+  it('for await ends quietly when the loop body closes the reader', async () => {
+    using f = fixture();
+    const reader = new RingBufReader(f.map);
+    for (let i = 0; i < 4; i++) emit(f.out, payload(i, 12));
+    const seen: Uint8Array[] = [];
+    for await (const { sample } of reader) {
+      seen.push(sample);
+      if (seen.length === 2) reader.close();
+    }
+    assert.deepEqual(seen, [payload(0, 12), payload(1, 12)]);
+  });
+
+  it('break leaves the reader open; a later loop goes on with the next record', async () => {
+    using f = fixture();
+    using reader = new RingBufReader(f.map);
+    for (let i = 0; i < 3; i++) emit(f.out, payload(i, 10));
+    for await (const { sample } of reader) {
+      assert.deepEqual(sample, payload(0, 10));
+      break;
+    }
+    assert.equal(reader.closed, false);
+    for await (const { sample } of reader) {
+      assert.deepEqual(sample, payload(1, 10));
+      break;
+    }
+  });
+
+  it('an aborted reader-wide signal makes for await throw its reason (Node convention), also with records ready', async () => {
+    using f = fixture();
+    const ac = new AbortController();
+    using reader = new RingBufReader(f.map, { signal: ac.signal });
+    for (let i = 0; i < 4; i++) emit(f.out, payload(i, 8));
+    const seen: Uint8Array[] = [];
+    const loop = async () => {
+      for await (const { sample } of reader) {
+        seen.push(sample);
+        if (seen.length === 2) ac.abort(new Error('shutting down'));
+      }
+    };
+    await assert.rejects(loop(), /shutting down/);
+    assert.equal(seen.length, 2, 'no record after the abort');
+    await assert.rejects(reader.read(), /shutting down/, 'read() agrees with the loop');
+  });
+
+  it('aborting while for await waits throws an AbortError DOMException for a plain abort()', async () => {
+    using f = fixture();
+    const ac = new AbortController();
+    using reader = new RingBufReader(f.map, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    await assert.rejects(
+      (async () => {
+        for await (const _ of reader) assert.fail('no record was produced');
+      })(),
+      (e) => e instanceof DOMException && e.name === 'AbortError',
+    );
+  });
+
+  it('the event loop keeps running while a read waits (an interval timer keeps firing)', async () => {
+    using f = fixture();
+    using reader = new RingBufReader(f.map);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      const pending = reader.read();
+      await tick(120);
+      assert.ok(ticks >= 5, `only ${ticks} ticks in 120 ms`);
+      emit(f.out, payload(7, 16));
+      assert.deepEqual((await pending).sample, payload(7, 16));
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
+  it('drainInPlace hands over records where they lie and releases them in batches', () => {
+    using f = fixture();
+    using reader = new RingBufReader(f.map);
+    const lengths = [3, 16, 0, 100, 41];
+    for (const [i, n] of lengths.entries()) emit(f.out, payload(i, n));
+    reserve(f.discard, 1n, 2n);
+    emit(f.out, payload(9, 5));
+    const seen: Uint8Array[] = [];
+    let ring: ArrayBufferLike | undefined;
+    const n = reader.drainInPlace((data, offset, length, view, remaining) => {
+      ring = data.buffer;
+      if (length > 0) assert.equal(view.getUint8(offset), data[offset], 'view and bytes agree');
+      assert.ok(remaining >= 0);
+      seen.push(data.slice(offset, offset + length));
+    });
+    assert.equal(n, 6);
+    assert.equal(ring?.byteLength, 4096 + 2 * 4096, 'the mapped ring itself');
+    assert.deepEqual(seen, [...lengths.map((len, i) => payload(i, len)), payload(9, 5)]);
+    assert.equal(
+      kernelConsumerPos(f.map),
+      consumedBytes([...lengths, 16, 5]),
+      'all of it (the discarded record too) released',
+    );
+    assert.equal(
+      reader.drainInPlace(() => assert.fail('nothing left')),
+      0,
+    );
+  });
+
+  it('drainInPlace: reading from inside the callback throws EBUSY; closing from it stops the drain', () => {
+    using f = fixture();
+    const reader = new RingBufReader(f.map);
+    for (let i = 0; i < 3; i++) emit(f.out, payload(i, 8));
+    assert.throws(
+      () => reader.drainInPlace(() => reader.tryRead()),
+      (e) => isEbpfError(e) && e.code === 'EBUSY',
+    );
+    assert.equal(
+      reader.drainInPlace(() => reader.close()),
+      1,
+    );
+    assert.throws(() => reader.drainInPlace(() => undefined), isClosedError);
+  });
+
   it('zero-copy reads return views of the ring, released by the next read', async () => {
     using f = fixture();
     using reader = new RingBufReader(f.map, { copy: false });
@@ -227,10 +349,20 @@ describe('RingBufReader', () => {
       using reader = new RingBufReader(f.map, { copy });
       for (let i = 0; i < 10; i++) emit(f.out, payload(i, 16 + i));
       const seen: Uint8Array[] = [];
-      const collect = (r: RingBufRecord) => seen.push(r.sample.slice());
+      const remaining: number[] = [];
+      const collect = (r: RingBufRecord) => {
+        seen.push(r.sample.slice());
+        remaining.push(r.remaining);
+      };
       assert.equal(reader.drain(collect, 4), 4);
       assert.equal(reader.drain(collect), 6);
       assert.equal(reader.drain(collect), 0);
+      const sizes = Array.from({ length: 10 }, (_, i) => (16 + i + 15) & ~7);
+      assert.deepEqual(
+        remaining,
+        sizes.map((_, i) => sizes.slice(i + 1).reduce((a, b) => a + b, 0)),
+        'bytes left after each record',
+      );
       assert.deepEqual(
         seen,
         Array.from({ length: 10 }, (_, i) => payload(i, 16 + i)),
