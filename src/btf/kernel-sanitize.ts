@@ -47,8 +47,9 @@ export const BTF_FEATURE_INFO: Readonly<Record<BtfFeature, { name: string; minKe
   float: { name: 'BTF FLOAT', minKernel: '5.13' },
   declTag: { name: 'BTF DECL_TAG', minKernel: '5.16' },
   typeTag: { name: 'BTF TYPE_TAG', minKernel: '5.17' },
-  qmarkDatasec: { name: "'?' in BTF DATASEC names", minKernel: '5.19' },
   enum64: { name: 'BTF ENUM64', minKernel: '6.0' },
+  // the kernel matrix showed 6.1 refusing '.data?' and 6.12 accepting it
+  qmarkDatasec: { name: "'?' in BTF DATASEC names", minKernel: '6.7' },
 };
 
 /** Context cache key holding whether the kernel has `feature` (a boolean). */
