@@ -61,6 +61,10 @@ describe('dumpC() of the running kernel builds a CO-RE program that loads and ru
           '-Wall',
           '-Werror',
           '-Wno-unused-function',
+          // 6.19+ kernels embed tagged structs as unnamed members (`struct ns_tree;`), a Microsoft extension
+          // the kernel itself builds with; vmlinux.h reproduces it (bpftool's does too), so BPF code needs it
+          '-fms-extensions',
+          '-Wno-microsoft-anon-tag',
           ARCH_DEFINE,
           `-I${tmp}`,
           '-c',
