@@ -31,8 +31,9 @@ extern const void schedule __ksym;
 extern const void ebpf_ts_no_such_symbol __ksym __weak;
 extern const struct rq runqueues __ksym;
 
-extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
-extern void bpf_task_release(struct task_struct *p) __ksym;
+// weak: these kfuncs came in 6.2; on older kernels the program still loads and reports -1
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 extern void ebpf_ts_no_such_kfunc(void) __ksym __weak;
 
 int seen_hz;
@@ -67,10 +68,13 @@ int read_externs(void *ctx) {
   seen_schedule = (__u64)&schedule;
   seen_missing_ksym = (__u64)&ebpf_ts_no_such_symbol;
 
-  struct task_struct *task = bpf_task_from_pid(want_pid);
-  CHECK(task);
-  seen_task_pid = task->pid;
-  bpf_task_release(task);
+  seen_task_pid = -1;
+  if (ksym_exists(bpf_task_from_pid) && ksym_exists(bpf_task_release)) {
+    struct task_struct *task = bpf_task_from_pid(want_pid);
+    CHECK(task);
+    seen_task_pid = task->pid;
+    bpf_task_release(task);
+  }
 
   if (ksym_exists(ebpf_ts_no_such_kfunc)) {
     ebpf_ts_no_such_kfunc();

@@ -306,9 +306,13 @@ describe('loadCollectionSpec: externs', () => {
       [[true, PseudoLoad.BTF_ID]],
     );
     assert.deepEqual(
-      byRef('bpf_task_from_pid').map((i) => [i.isCall, i.src]),
-      [[true, PseudoCall.KFUNC_CALL]],
+      byRef('bpf_task_from_pid').map((i) => [i.isLoadImm64 ? 'ld' : 'call', i.src]),
+      [
+        ['ld', PseudoLoad.BTF_ID],
+        ['call', PseudoCall.KFUNC_CALL],
+      ],
     );
+    assert.equal(externs.get('bpf_task_from_pid')?.weak, true);
     assert.deepEqual(
       byRef('ebpf_ts_no_such_kfunc').map((i) => [i.isLoadImm64 ? 'ld' : 'call', i.src]),
       [
