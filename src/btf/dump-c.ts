@@ -238,6 +238,9 @@ class CDumper implements CNames {
 /**
  * A C header declaring the spec's types (or `options.types` and their dependencies), in an order a
  * C compiler accepts, with bpftool's vmlinux.h framing (include guard, preserve_access_index pragma).
+ * Kernels since 6.19 embed tagged structs and unions as unnamed members (`struct ns_tree;` inside a union),
+ * a Microsoft C extension the kernel builds with; the header reproduces them as bpftool does, so code
+ * including it needs `-fms-extensions -Wno-microsoft-anon-tag` (clang), as the kernel's own selftests use.
  */
 export function dumpC(spec: Spec, options: DumpCOptions = {}): string {
   const all = [...spec.types()];
