@@ -76,7 +76,7 @@ function asyncCall(fn: KoffiFn, koffi: KoffiModule, args: unknown[]): Promise<nu
 interface LibcBinding {
   readonly koffi: KoffiModule;
   readonly nr: { readonly bpf: number; readonly perfEventOpen: number };
-  /** `bpf()` with the attr passed as a buffer (koffi's pointer path: any Uint8Array, slower). */
+  /** `bpf()` with the attr passed as a buffer (koffi's pointer path, which accepts every Uint8Array but is slower). */
   readonly sysBpf: KoffiFn;
   /** `bpf()` with the attr passed as an integer address (koffi's fast path: no pointer conversion). */
   readonly sysBpfAt: KoffiFn;
