@@ -1,17 +1,18 @@
 /**
  * `BpfMap<K, V>`: an open BPF map with typed keys and values. Element operations are SYNCHRONOUS, short,
- * bounded syscalls on preallocated off-heap buffers (no allocation besides the decoded result). Without
- * codecs keys and values are raw `Uint8Array`s of the map's sizes; for per-CPU maps the raw value is the
- * whole kernel buffer (one 8-byte-aligned slot per possible CPU) unless the value codec is `perCpu(...)`.
- * For bulk reads, `batches()` hands out packed kernel buffers with no per-entry allocation; `batchLookup()`
- * decodes every entry (raw `Uint8Array` results cost two typed-array allocations per entry).
+ * bounded syscalls on preallocated off-heap buffers whose attrs are called by address (`bpfAt`), with the
+ * codecs bound to those buffers once (no allocation besides the decoded result). Without codecs keys and
+ * values are raw `Uint8Array`s of the map's sizes, always the caller's own copies; for per-CPU maps the raw
+ * value is the whole kernel buffer (one 8-byte-aligned slot per possible CPU) unless the value codec is
+ * `perCpu(...)`. For bulk reads, `batches()` hands out packed kernel buffers with no per-entry allocation;
+ * `batchLookup()` decodes every entry (raw results are views into one copy of each batch).
  */
 import { EbpfError, isEbpfError } from '../errors.js';
 import { fdById, mapFreeze, ObjGetFlags, objGet, objPin } from '../syscall/bpf.js';
 import { defaultContext, type KernelContext } from '../syscall/context.js';
 import type { FD } from '../syscall/fd.js';
 import { type MapType, UpdateFlags } from '../syscall/uapi-enums.js';
-import type { Codec } from './codec.js';
+import { type BufferCodec, bindBuffer, type Codec } from './codec.js';
 import { batchDeleteKeys, batchUpdateEntries } from './map-batch.js';
 import {
   type BatchesOptions,
@@ -24,7 +25,7 @@ import { createMapFd, effectiveSpec } from './map-create.js';
 import { Errno, elementError } from './map-errors.js';
 import { MapHandle, type MapShape } from './map-handle.js';
 import { type MapInfo, readMapInfo } from './map-info.js';
-import { iterateRawKeys } from './map-iterator.js';
+import { KeyWalk } from './map-iterator.js';
 import { type MapMemory, mmapMap } from './map-mmap.js';
 import {
   type AnyCodec,
@@ -38,16 +39,26 @@ import {
 } from './map-options.js';
 import { MapSpec, type MapSpecInit } from './map-spec.js';
 
+/** The key codec bound to each of a walk's two key buffers. */
+function walkKeys<K>(walk: KeyWalk, kc: Codec<K>): readonly [BufferCodec<K>, BufferCodec<K>] {
+  return [bindBuffer(kc, walk.keys[0], walk.views[0]), bindBuffer(kc, walk.keys[1], walk.views[1])];
+}
+
 /** An open BPF map. Close it (or `using`) when done; typed views share the underlying descriptor. */
 export class BpfMap<K = Uint8Array, V = Uint8Array> {
   readonly #h: MapHandle;
   readonly #kc: Codec<K>;
   readonly #vc: Codec<V>;
+  /** The codecs bound to the handle's key and value buffers (fastest method picked once). */
+  readonly #key: BufferCodec<K>;
+  readonly #value: BufferCodec<V>;
 
   private constructor(h: MapHandle, kc: Codec<K>, vc: Codec<V>) {
     this.#h = h;
     this.#kc = kc;
     this.#vc = vc;
+    this.#key = bindBuffer(kc, h.key, h.keyView);
+    this.#value = bindBuffer(vc, h.value, h.valueView);
   }
 
   static #open<KC extends AnyCodec, VC extends AnyValueCodec>(
@@ -192,20 +203,20 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
   /** The value at `key`; throws `KeyNotFoundError` when absent. For map-in-map/prog arrays: the object id. */
   lookup(key: K): V {
     const h = this.#h;
-    this.#kc.encode(key, h.key);
+    this.#key.write(key, 0);
     const r = h.lookupElem();
     if (r < 0) throw elementError(h.label, 'lookup', r, h.closed);
-    return this.#vc.decode(h.value);
+    return this.#value.read(0);
   }
 
   /** The value at `key`, or undefined when absent. */
   get(key: K): V | undefined {
     const h = this.#h;
-    this.#kc.encode(key, h.key);
+    this.#key.write(key, 0);
     const r = h.lookupElem();
     if (r === -Errno.ENOENT) return undefined;
     if (r < 0) throw elementError(h.label, 'lookup', r, h.closed);
-    return this.#vc.decode(h.value);
+    return this.#value.read(0);
   }
 
   /**
@@ -214,8 +225,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
    */
   update(key: K, value: V, flags: number = UpdateFlags.ANY): void {
     const h = this.#h;
-    this.#kc.encode(key, h.key);
-    this.#vc.encode(value, h.value);
+    this.#key.write(key, 0);
+    this.#value.write(value, 0);
     const r = h.updateElem(flags);
     if (r < 0) throw elementError(h.label, 'update', r, h.closed);
   }
@@ -223,7 +234,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
   /** Deletes `key`; throws `KeyNotFoundError` when absent. */
   delete(key: K): void {
     const h = this.#h;
-    this.#kc.encode(key, h.key);
+    this.#key.write(key, 0);
     const r = h.deleteElem();
     if (r < 0) throw elementError(h.label, 'delete', r, h.closed);
   }
@@ -237,11 +248,11 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     if (h.keySize > 0) {
       if (key === undefined)
         throw new EbpfError(`${h.label}: lookup and delete: a key is required`, 'EINVAL');
-      this.#kc.encode(key, h.key);
+      this.#key.write(key, 0);
     }
     const r = h.lookupAndDeleteElem();
     if (r < 0) throw elementError(h.label, 'lookup and delete', r, h.closed);
-    return this.#vc.decode(h.value);
+    return this.#value.read(0);
   }
 
   /** Pushes onto a QUEUE/STACK (4.20) or adds to a BLOOM_FILTER (5.16). `UpdateFlags.EXIST` evicts when full. */
@@ -249,7 +260,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     const h = this.#h;
     if (h.keySize !== 0)
       throw new EbpfError(`${h.label}: push: only keyless maps (queue, stack, bloom filter)`, 'EINVAL');
-    this.#vc.encode(value, h.value);
+    this.#value.write(value, 0);
     const r = h.updateElem(flags);
     if (r < 0) throw elementError(h.label, 'push', r, h.closed);
   }
@@ -260,13 +271,13 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     if (h.keySize !== 0) throw new EbpfError(`${h.label}: peek: only queue and stack maps`, 'EINVAL');
     const r = h.lookupElem();
     if (r < 0) throw elementError(h.label, 'peek', r, h.closed);
-    return this.#vc.decode(h.value);
+    return this.#value.read(0);
   }
 
   /** BLOOM_FILTER membership (5.16): false means definitely absent, true means probably present. */
   contains(value: V): boolean {
     const h = this.#h;
-    this.#vc.encode(value, h.value);
+    this.#value.write(value, 0);
     const r = h.lookupElem();
     if (r === -Errno.ENOENT) return false;
     if (r < 0) throw elementError(h.label, 'contains', r, h.closed);
@@ -275,18 +286,25 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
 
   /** Every key (GET_NEXT_KEY; see `map-iterator.ts` for behaviour under concurrent deletion). */
   *keys(): Generator<K, void, undefined> {
-    for (const key of iterateRawKeys(this.#h)) yield this.#kc.decode(key);
+    const walk = new KeyWalk(this.#h);
+    const keys = walkKeys(walk, this.#kc);
+    while (walk.next() !== undefined) yield keys[walk.current].read(0);
   }
 
-  /** Every `[key, value]`; entries that vanish between listing and lookup are skipped. */
+  /**
+   * Every `[key, value]`, the value read when its entry comes up (one GET_NEXT_KEY and one lookup per
+   * entry); entries that vanish between listing and lookup are skipped.
+   */
   *entries(): Generator<[K, V], void, undefined> {
     const h = this.#h;
-    for (const key of iterateRawKeys(h)) {
-      h.key.set(key);
-      const r = h.lookupElem();
+    const walk = new KeyWalk(h);
+    const keys = walkKeys(walk, this.#kc);
+    const value = this.#value;
+    while (walk.next() !== undefined) {
+      const r = walk.lookupCurrent();
       if (r === -Errno.ENOENT) continue;
       if (r < 0) throw elementError(h.label, 'lookup', r, h.closed);
-      yield [this.#kc.decode(key), this.#vc.decode(h.value)];
+      yield [keys[walk.current].read(0), value.read(0)];
     }
   }
 

@@ -10,7 +10,7 @@ import { ClosedError, EbpfError, SyscallError } from '../errors.js';
 import { hostByteOrder } from '../internal/bytes.js';
 import { MapBatchAttr as B } from '../syscall/attr-layouts.js';
 import { BpfCmd } from '../syscall/uapi-enums.js';
-import { type Codec, decodeAt } from './codec.js';
+import { type BufferCodec, bindBuffer, type Codec } from './codec.js';
 import {
   BatchBuffers,
   batchSupported,
@@ -21,7 +21,7 @@ import {
 } from './map-batch.js';
 import { Errno, elementError } from './map-errors.js';
 import type { MapHandle } from './map-handle.js';
-import { iterateRawKeys } from './map-iterator.js';
+import { KeyWalk } from './map-iterator.js';
 
 const LE = hostByteOrder === 'little';
 
@@ -51,8 +51,10 @@ export class MapBatch<K, V> {
   readonly values: Uint8Array;
   readonly keySize: number;
   readonly valueStride: number;
-  readonly #kc: Codec<K>;
-  readonly #vc: Codec<V>;
+  readonly #key: BufferCodec<K>;
+  readonly #value: BufferCodec<V>;
+  /** Whether a codec decodes runs of values at once (`decodeMany`), so `entries()` decodes by column. */
+  readonly #byColumn: boolean;
 
   constructor(b: BatchBuffers, count: number, h: MapHandle, kc: Codec<K>, vc: Codec<V>) {
     this.count = count;
@@ -60,8 +62,9 @@ export class MapBatch<K, V> {
     this.valueStride = h.valueBufSize;
     this.keys = b.keys.subarray(0, count * h.keySize);
     this.values = b.values.subarray(0, count * h.valueBufSize);
-    this.#kc = kc;
-    this.#vc = vc;
+    this.#key = bindBuffer(kc, b.keys, b.keysView);
+    this.#value = bindBuffer(vc, b.values, b.valuesView);
+    this.#byColumn = kc.decodeMany !== undefined || vc.decodeMany !== undefined;
   }
 
   #check(i: number): void {
@@ -72,20 +75,30 @@ export class MapBatch<K, V> {
   /** The decoded key of entry `i`. */
   key(i: number): K {
     this.#check(i);
-    return decodeAt(this.#kc, this.keys, i * this.keySize);
+    return this.#key.read(i * this.keySize);
   }
 
   /** The decoded value of entry `i`. */
   value(i: number): V {
     this.#check(i);
-    return decodeAt(this.#vc, this.values, i * this.valueStride);
+    return this.#value.read(i * this.valueStride);
   }
 
   /** Appends every decoded `[key, value]` of this batch to `out` (default a new array) and returns it. */
   entries(out: Array<[K, V]> = []): Array<[K, V]> {
-    const { keys, values, keySize, valueStride } = this;
-    for (let i = 0; i < this.count; i++)
-      out.push([decodeAt(this.#kc, keys, i * keySize), decodeAt(this.#vc, values, i * valueStride)]);
+    const n = this.count;
+    const { keySize, valueStride } = this;
+    if (!this.#byColumn) {
+      const key = this.#key;
+      const value = this.#value;
+      for (let i = 0; i < n; i++) out.push([key.read(i * keySize), value.read(i * valueStride)]);
+      return out;
+    }
+    const keys: K[] = [];
+    const values: V[] = [];
+    this.#key.readMany(0, keySize, n, keys);
+    this.#value.readMany(0, valueStride, n, values);
+    for (let i = 0; i < n; i++) out.push([keys[i] as K, values[i] as V]);
     return out;
   }
 }
@@ -117,7 +130,7 @@ export function* lookupBatches<K, V>(
     for (;;) {
       if (h.closed) throw new ClosedError(h.label);
       b.view.setUint32(B.count, capacity, LE);
-      const r = h.backend.bpf(cmd, b.attr, B.SIZE);
+      const r = h.backend.bpfAt(cmd, b.attrAt, B.SIZE);
       const errno = r < 0 ? -r : 0;
       if (errno !== 0 && errno !== Errno.ENOENT) {
         if (errno === Errno.ENOSPC && capacity < Math.max(h.maxEntries, 1) * 2) {
@@ -168,15 +181,16 @@ function* lookupOneByOne<K, V>(
   capacity: number,
 ): Generator<MapBatch<K, V>, void, undefined> {
   const b = new BatchBuffers(h, capacity);
+  const walk = new KeyWalk(h);
   let n = 0;
-  for (const key of iterateRawKeys(h)) {
-    h.key.set(key);
-    let r = h.lookupElem();
+  for (let key = walk.next(); key !== undefined; key = walk.next()) {
+    let r = walk.lookupCurrent();
     if (r === -Errno.ENOENT) continue;
     if (r < 0) throw elementError(h.label, 'lookup', r, h.closed);
     b.keys.set(key, n * h.keySize);
     b.values.set(h.value, n * h.valueBufSize);
     if (del) {
+      h.key.set(key);
       r = h.deleteElem();
       if (r < 0 && r !== -Errno.ENOENT) throw elementError(h.label, 'delete', r, h.closed);
     }

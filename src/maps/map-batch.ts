@@ -8,9 +8,9 @@
 import { EbpfError, KeyNotFoundError, SyscallError } from '../errors.js';
 import { hostByteOrder } from '../internal/bytes.js';
 import { MapBatchAttr as B } from '../syscall/attr-layouts.js';
-import { allocAttr } from '../syscall/backend.js';
+import { allocAttr, attrAddress } from '../syscall/backend.js';
 import { BpfCmd } from '../syscall/uapi-enums.js';
-import { type Codec, encodeAt } from './codec.js';
+import { bindBuffer, type Codec } from './codec.js';
 import { Errno, elementError } from './map-errors.js';
 import type { MapHandle } from './map-handle.js';
 
@@ -21,12 +21,17 @@ export class BatchBuffers {
   readonly capacity: number;
   readonly keys: Uint8Array;
   readonly values: Uint8Array;
+  /** DataViews over `keys` and `values`, for codecs with `encodeView`/`decodeView`. */
+  readonly keysView: DataView;
+  readonly valuesView: DataView;
   /** Opaque cursor tokens (`in_batch`/`out_batch`): at least key size, 8-byte aligned. */
   readonly inToken: Uint8Array;
   readonly outToken: Uint8Array;
   readonly inTokenAddr: bigint;
   readonly attr: Uint8Array;
   readonly view: DataView;
+  /** Address of `attr`, for `bpfAt`. */
+  readonly attrAt: number | bigint;
   /** Set while a `batches()` generator owns these buffers (others then allocate their own). */
   busy = false;
 
@@ -35,11 +40,14 @@ export class BatchBuffers {
     const tok = Math.max(8, Math.ceil(h.keySize / 8) * 8);
     this.keys = allocAttr(Math.max(1, capacity * h.keySize));
     this.values = allocAttr(Math.max(1, capacity * h.valueBufSize));
+    this.keysView = new DataView(this.keys.buffer);
+    this.valuesView = new DataView(this.values.buffer);
     this.inToken = allocAttr(tok);
     this.outToken = allocAttr(tok);
     this.attr = allocAttr(B.SIZE);
     this.view = new DataView(this.attr.buffer);
     const be = h.backend;
+    this.attrAt = attrAddress(be, this.attr);
     this.inTokenAddr = be.addressOf(this.inToken);
     this.view.setBigUint64(B.out_batch, be.addressOf(this.outToken), LE);
     this.view.setBigUint64(B.keys, be.addressOf(this.keys), LE);
@@ -117,14 +125,16 @@ export function batchUpdateEntries<K, V>(
   if (keys.length === 0) return 0;
   if (!batchSupported(h, cmd)) return updateOneByOne(h, kc, vc, keys, values, flags);
   const b = buffersFor(h, Math.min(keys.length, WRITE_CHUNK));
+  const keyOut = bindBuffer(kc, b.keys, b.keysView);
+  const valueOut = bindBuffer(vc, b.values, b.valuesView);
   for (let done = 0; done < keys.length; ) {
     const m = Math.min(b.capacity, keys.length - done);
     for (let i = 0; i < m; i++) {
-      encodeAt(kc, keys[done + i] as K, b.keys, i * h.keySize);
-      encodeAt(vc, values[done + i] as V, b.values, i * h.valueBufSize);
+      keyOut.write(keys[done + i] as K, i * h.keySize);
+      valueOut.write(values[done + i] as V, i * h.valueBufSize);
     }
     startBatch(h, b, m, flags);
-    const r = h.backend.bpf(cmd, b.attr, B.SIZE);
+    const r = h.backend.bpfAt(cmd, b.attrAt, B.SIZE);
     if (r < 0) {
       // An unsupported command returns before writing `count` back (it still reads m).
       const written = b.view.getUint32(B.count, LE);
@@ -164,11 +174,12 @@ export function batchDeleteKeys<K>(h: MapHandle, kc: Codec<K>, keys: readonly K[
   if (keys.length === 0) return 0;
   if (!batchSupported(h, cmd)) return deleteOneByOne(h, kc, keys);
   const b = buffersFor(h, Math.min(keys.length, WRITE_CHUNK));
+  const keyOut = bindBuffer(kc, b.keys, b.keysView);
   for (let done = 0; done < keys.length; ) {
     const m = Math.min(b.capacity, keys.length - done);
-    for (let i = 0; i < m; i++) encodeAt(kc, keys[done + i] as K, b.keys, i * h.keySize);
+    for (let i = 0; i < m; i++) keyOut.write(keys[done + i] as K, i * h.keySize);
     startBatch(h, b, m, 0);
-    const r = h.backend.bpf(cmd, b.attr, B.SIZE);
+    const r = h.backend.bpfAt(cmd, b.attrAt, B.SIZE);
     if (r < 0) {
       const deleted = b.view.getUint32(B.count, LE);
       if (done === 0 && (deleted === 0 || deleted === m) && isUnsupportedErrno(-r))

@@ -1,13 +1,13 @@
 /**
  * `MapHandle`: the state shared by a `BpfMap` and its typed views — the owned fd, the map's shape, and the
  * preallocated off-heap attrs and key/value buffers of the element operations. Every attr is built once
- * with the fd and the buffer addresses already written, so a lookup is: encode the key into `key`, one
- * `bpf()` call, decode `value`. Closing writes fd -1 into every attr so a stale call gets EBADF (never a
+ * with the fd and the buffer addresses already written, and its own address is resolved once, so a lookup
+ * is: encode the key into `key`, one `bpfAt()` call, decode `value`. Closing writes fd -1 into every attr so a stale call gets EBADF (never a
  * recycled descriptor number).
  */
 import { hostByteOrder } from '../internal/bytes.js';
 import { MapElemAttr } from '../syscall/attr-layouts.js';
-import { allocAttr, type SyscallBackend } from '../syscall/backend.js';
+import { allocAttr, attrAddress, type SyscallBackend } from '../syscall/backend.js';
 import type { KernelContext } from '../syscall/context.js';
 import type { FD } from '../syscall/fd.js';
 import { BpfCmd, type MapType } from '../syscall/uapi-enums.js';
@@ -64,6 +64,10 @@ export class MapHandle implements MapShape {
   readonly key: Uint8Array;
   /** Value buffer (exactly valueBufSize bytes) whose address is in the element attrs. */
   readonly value: Uint8Array;
+  /** DataView over `key`, for codecs with `encodeView`/`decodeView`. */
+  readonly keyView: DataView;
+  /** DataView over `value`. */
+  readonly valueView: DataView;
   /** BPF_MAP_LOOKUP_ELEM attr (key → value). Keyless maps (queue, stack, bloom) pass a NULL key. */
   readonly lookupAttr: Uint8Array;
   /** BPF_MAP_UPDATE_ELEM attr; set flags with `setUpdateFlags`. */
@@ -73,6 +77,10 @@ export class MapHandle implements MapShape {
   /** BPF_MAP_LOOKUP_AND_DELETE_ELEM attr (key → value; NULL key pops queues and stacks). */
   readonly lookupAndDeleteAttr: Uint8Array;
   readonly #updateView: DataView;
+  readonly #lookupAt: number | bigint;
+  readonly #updateAt: number | bigint;
+  readonly #deleteAt: number | bigint;
+  readonly #lookupAndDeleteAt: number | bigint;
   readonly #views: DataView[];
   #updateFlags = 0;
   /** Path this map was pinned at by `pin()`/`loadPinned()`, if any. */
@@ -101,6 +109,8 @@ export class MapHandle implements MapShape {
       : shape.valueSize;
     this.key = allocAttr(this.keySize);
     this.value = allocAttr(this.valueBufSize);
+    this.keyView = new DataView(this.key.buffer);
+    this.valueView = new DataView(this.value.buffer);
     const keyAddr = this.keySize > 0 ? this.backend.addressOf(this.key) : 0n;
     const valueAddr = this.valueBufSize > 0 ? this.backend.addressOf(this.value) : 0n;
     const raw = fd.raw;
@@ -113,6 +123,10 @@ export class MapHandle implements MapShape {
     this.deleteAttr = del.bytes;
     this.lookupAndDeleteAttr = lookupAndDelete.bytes;
     this.#updateView = update.view;
+    this.#lookupAt = attrAddress(this.backend, lookup.bytes);
+    this.#updateAt = attrAddress(this.backend, update.bytes);
+    this.#deleteAt = attrAddress(this.backend, del.bytes);
+    this.#lookupAndDeleteAt = attrAddress(this.backend, lookupAndDelete.bytes);
     this.#views = [lookup.view, update.view, del.view, lookupAndDelete.view];
   }
 
@@ -126,23 +140,23 @@ export class MapHandle implements MapShape {
 
   /** BPF_MAP_LOOKUP_ELEM with the preallocated buffers: `key` → `value`. Returns 0 or -errno. */
   lookupElem(): number {
-    return this.backend.bpf(BpfCmd.MAP_LOOKUP_ELEM, this.lookupAttr, MapElemAttr.SIZE);
+    return this.backend.bpfAt(BpfCmd.MAP_LOOKUP_ELEM, this.#lookupAt, MapElemAttr.SIZE);
   }
 
   /** BPF_MAP_UPDATE_ELEM of `key`/`value` with `flags`. Returns 0 or -errno. */
   updateElem(flags: number): number {
     if (flags !== this.#updateFlags) this.setUpdateFlags(flags);
-    return this.backend.bpf(BpfCmd.MAP_UPDATE_ELEM, this.updateAttr, MapElemAttr.SIZE);
+    return this.backend.bpfAt(BpfCmd.MAP_UPDATE_ELEM, this.#updateAt, MapElemAttr.SIZE);
   }
 
   /** BPF_MAP_DELETE_ELEM of `key`. Returns 0 or -errno. */
   deleteElem(): number {
-    return this.backend.bpf(BpfCmd.MAP_DELETE_ELEM, this.deleteAttr, MapElemAttr.SIZE);
+    return this.backend.bpfAt(BpfCmd.MAP_DELETE_ELEM, this.#deleteAt, MapElemAttr.SIZE);
   }
 
   /** BPF_MAP_LOOKUP_AND_DELETE_ELEM: `key` (NULL for queue/stack) → `value`. Returns 0 or -errno. */
   lookupAndDeleteElem(): number {
-    return this.backend.bpf(BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM, this.lookupAndDeleteAttr, MapElemAttr.SIZE);
+    return this.backend.bpfAt(BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM, this.#lookupAndDeleteAt, MapElemAttr.SIZE);
   }
 
   get closed(): boolean {

@@ -5,83 +5,145 @@
  * LPM_TRIE, STACK_TRACE...) restart from their first key. Two measures keep iteration correct:
  * 1. Prefetch: the next key is fetched BEFORE the current one is handed out, so deleting the current key
  *    in the loop body (the common pattern) never triggers a restart.
- * 2. Seen set (hash-like maps only): every key handed out is remembered; after a restart, keys already seen
- *    are skipped silently, so no key is produced twice and iteration still reaches the end. Array maps
- *    (dense indexes) cannot restart and keep no set.
+ * 2. Seen set (hash-like maps only): every key handed out is remembered (in a `KeySet`, a few words per
+ *    key); after a restart, keys already seen are skipped silently, so no key is produced twice and
+ *    iteration still reaches the end. Array maps (dense indexes) cannot restart and keep no set.
  * If the walk keeps revisiting seen keys far beyond the map's size (heavy concurrent churn), iteration
  * stops with an `EbpfError` coded `EITERABORTED` rather than spinning. A key deleted by someone else after
  * it was prefetched may still be produced once.
+ *
+ * `KeyWalk` does the walk with everything prepared up front: two key buffers that take turns as "current"
+ * and "next", and for each a GET_NEXT_KEY attr (current → next) and a LOOKUP_ELEM attr (current → the
+ * handle's value buffer), all called by address. A step is one syscall and no allocation.
  */
 import { EbpfError } from '../errors.js';
 import { hostByteOrder } from '../internal/bytes.js';
 import { MapElemAttr } from '../syscall/attr-layouts.js';
-import { allocAttr } from '../syscall/backend.js';
+import { allocAttr, attrAddress } from '../syscall/backend.js';
 import { BpfCmd } from '../syscall/uapi-enums.js';
+import { KeySet } from './key-set.js';
 import { Errno, elementError } from './map-errors.js';
 import type { MapHandle } from './map-handle.js';
 import { isArrayMapType } from './map-spec.js';
 
 const LE = hostByteOrder === 'little';
 
-/** A string identity for key bytes (latin1: one char per byte). */
-function keyId(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+/** One element attr (fd, key address, value/next_key address) and its own address. */
+function elemAttr(
+  h: MapHandle,
+  keyAddr: bigint,
+  valueAddr: bigint,
+): { bytes: Uint8Array; at: number | bigint } {
+  const bytes = allocAttr(MapElemAttr.SIZE);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(MapElemAttr.map_fd, h.fd.raw, LE);
+  view.setBigUint64(MapElemAttr.key, keyAddr, LE);
+  view.setBigUint64(MapElemAttr.value, valueAddr, LE);
+  return { bytes, at: attrAddress(h.backend, bytes) };
 }
 
 /**
- * Yields every key of the map as a view of a private buffer, valid until the next step (decode or copy it
- * before continuing). Synchronous syscalls (one GET_NEXT_KEY per key); requires kernel 4.12 for the first
- * key via a NULL pointer.
+ * A walk over the keys of one map (see the module comment). `next()` returns the next key not handed out
+ * before, as a view of a private buffer valid until the following `next()`; `lookupCurrent()` reads that
+ * key's value into the handle's value buffer.
  */
-export function* iterateRawKeys(h: MapHandle): Generator<Uint8Array, void, undefined> {
-  if (h.keySize === 0)
-    throw new EbpfError(
-      `${h.label}: iterate: this map type has no keys (use lookupAndDelete/peek)`,
-      'EINVAL',
-    );
-  const attr = allocAttr(MapElemAttr.SIZE);
-  const view = new DataView(attr.buffer);
-  let cur = allocAttr(h.keySize);
-  let next = allocAttr(h.keySize);
-  let curAddr = h.backend.addressOf(cur);
-  let nextAddr = h.backend.addressOf(next);
-  const seen = isArrayMapType(h.type) ? undefined : new Set<string>();
-  let skipped = 0;
+export class KeyWalk {
+  readonly #h: MapHandle;
+  /** The two key buffers (exactly keySize bytes each; their memory is padded to whole 8-byte words). */
+  readonly keys: readonly [Uint8Array, Uint8Array];
+  /** DataViews over `keys`. */
+  readonly views: readonly [DataView, DataView];
+  readonly #words: readonly [Uint32Array, Uint32Array];
+  /** The attrs, kept referenced so the memory behind their addresses stays alive. */
+  readonly #attrs: Uint8Array[] = [];
+  readonly #nextKeyAt: Array<number | bigint> = [];
+  readonly #lookupAt: Array<number | bigint> = [];
+  readonly #seen: KeySet | undefined;
+  /** Which buffer holds the key handed out last. */
+  #cur: 0 | 1 = 0;
+  /** Whether buffer `#pendingIdx` holds a prefetched key still to hand out. */
+  #pending = false;
+  #pendingIdx: 0 | 1 = 0;
+  #started = false;
+  #skipped = 0;
 
-  view.setUint32(MapElemAttr.map_fd, h.fd.raw, LE);
-  view.setBigUint64(MapElemAttr.key, 0n, LE);
-  view.setBigUint64(MapElemAttr.next_key, nextAddr, LE);
-  let r = h.backend.bpf(BpfCmd.MAP_GET_NEXT_KEY, attr, MapElemAttr.SIZE);
-  if (r === -Errno.ENOENT) return;
-  if (r < 0) throw elementError(h.label, 'get next key', r, h.closed);
-
-  for (;;) {
-    // `next` holds a key: make it current and prefetch its successor before handing it out.
-    [cur, next] = [next, cur];
-    [curAddr, nextAddr] = [nextAddr, curAddr];
-    if (h.closed) throw elementError(h.label, 'get next key', -Errno.EBADF, true);
-    view.setUint32(MapElemAttr.map_fd, h.fd.raw, LE);
-    view.setBigUint64(MapElemAttr.key, curAddr, LE);
-    view.setBigUint64(MapElemAttr.next_key, nextAddr, LE);
-    r = h.backend.bpf(BpfCmd.MAP_GET_NEXT_KEY, attr, MapElemAttr.SIZE);
-    if (r < 0 && r !== -Errno.ENOENT) throw elementError(h.label, 'get next key', r, h.closed);
-    const last = r === -Errno.ENOENT;
-
-    let fresh = true;
-    if (seen !== undefined) {
-      const id = keyId(cur);
-      if (seen.has(id)) fresh = false;
-      else seen.add(id);
-    }
-    if (fresh) {
-      skipped = 0;
-      yield cur;
-    } else if (++skipped > 2 * Math.max(h.maxEntries, seen?.size ?? 0) + 64) {
+  constructor(h: MapHandle) {
+    if (h.keySize === 0)
       throw new EbpfError(
-        `${h.label}: iteration aborted: the map keeps restarting under concurrent modification`,
-        'EITERABORTED',
+        `${h.label}: iterate: this map type has no keys (use lookupAndDelete/peek)`,
+        'EINVAL',
       );
+    this.#h = h;
+    const padded = Math.ceil(h.keySize / 8) * 8;
+    const a = allocAttr(padded);
+    const b = allocAttr(padded);
+    this.keys = [a.subarray(0, h.keySize), b.subarray(0, h.keySize)];
+    this.views = [new DataView(a.buffer, 0, h.keySize), new DataView(b.buffer, 0, h.keySize)];
+    this.#words = [new Uint32Array(a.buffer), new Uint32Array(b.buffer)];
+    const be = h.backend;
+    const addr = [be.addressOf(a), be.addressOf(b)] as const;
+    const valueAddr = h.valueBufSize > 0 ? be.addressOf(h.value) : 0n;
+    const first = elemAttr(h, 0n, addr[0]);
+    this.#attrs.push(first.bytes);
+    this.#nextKeyAt.push(first.at);
+    for (const i of [0, 1] as const) {
+      const nextKey = elemAttr(h, addr[i], addr[1 - i]!);
+      const lookup = elemAttr(h, addr[i], valueAddr);
+      this.#attrs.push(nextKey.bytes, lookup.bytes);
+      this.#nextKeyAt.push(nextKey.at);
+      this.#lookupAt.push(lookup.at);
     }
-    if (last) return;
+    this.#seen = isArrayMapType(h.type) ? undefined : new KeySet(Math.ceil(h.keySize / 4), h.maxEntries);
+  }
+
+  /** Which of `keys` holds the key `next()` returned last. */
+  get current(): 0 | 1 {
+    return this.#cur;
+  }
+
+  /** GET_NEXT_KEY with prepared attr `at`; true when a key was written, false at the end. */
+  #nextKey(at: number | bigint): boolean {
+    const h = this.#h;
+    if (h.closed) throw elementError(h.label, 'get next key', -Errno.EBADF, true);
+    const r = h.backend.bpfAt(BpfCmd.MAP_GET_NEXT_KEY, at, MapElemAttr.SIZE);
+    if (r === 0) return true;
+    if (r === -Errno.ENOENT) return false;
+    throw elementError(h.label, 'get next key', r, h.closed);
+  }
+
+  /** The next key not handed out before, or undefined at the end (see the class comment). */
+  next(): Uint8Array | undefined {
+    if (!this.#started) {
+      this.#started = true;
+      // The first key: GET_NEXT_KEY from NULL into buffer 0 (kernel 4.12).
+      this.#pending = this.#nextKey(this.#nextKeyAt[0]!);
+      this.#pendingIdx = 0;
+    }
+    const seen = this.#seen;
+    while (this.#pending) {
+      // The pending key becomes current; prefetch its successor into the other buffer first.
+      const i = this.#pendingIdx;
+      this.#cur = i;
+      this.#pending = this.#nextKey(this.#nextKeyAt[1 + i]!);
+      this.#pendingIdx = i === 0 ? 1 : 0;
+      if (seen === undefined || seen.add(this.#words[i])) {
+        this.#skipped = 0;
+        return this.keys[i];
+      }
+      const h = this.#h;
+      if (++this.#skipped > 2 * Math.max(h.maxEntries, seen.size) + 64)
+        throw new EbpfError(
+          `${h.label}: iteration aborted: the map keeps restarting under concurrent modification`,
+          'EITERABORTED',
+        );
+    }
+    return undefined;
+  }
+
+  /** BPF_MAP_LOOKUP_ELEM of the current key into the handle's `value` buffer: 0 or -errno. */
+  lookupCurrent(): number {
+    const h = this.#h;
+    if (h.closed) return -Errno.EBADF;
+    return h.backend.bpfAt(BpfCmd.MAP_LOOKUP_ELEM, this.#lookupAt[this.#cur]!, MapElemAttr.SIZE);
   }
 }

@@ -38,13 +38,7 @@ export function bindPerCpu<T>(inner: Codec<T>, cpus: number): Codec<T[]> {
   const stride = perCpuStride(inner.size);
   const size = stride * cpus;
   const encodeValuesAt = (values: T[], buf: Uint8Array, offset: number): void => {
-    if (!Array.isArray(values) || values.length !== cpus)
-      throw new EbpfError(
-        `per-CPU value: expected an array of ${cpus} values (one per possible CPU), got ${
-          Array.isArray(values) ? values.length : typeof values
-        }`,
-        'EINVAL',
-      );
+    checkCount(values, cpus);
     for (let i = 0; i < cpus; i++) {
       const o = offset + i * stride;
       encodeAt(inner, values[i] as T, buf, o);
@@ -56,11 +50,38 @@ export function bindPerCpu<T>(inner: Codec<T>, cpus: number): Codec<T[]> {
     for (let i = 0; i < cpus; i++) out[i] = decodeAt(inner, buf, offset + i * stride);
     return out;
   };
-  return {
+  const codec: Codec<T[]> = {
     size,
     encode: (values, out) => encodeValuesAt(values, out, 0),
     decode: (b) => decodeValuesAt(b, 0),
     encodeAt: encodeValuesAt,
     decodeAt: decodeValuesAt,
   };
+  const { encodeView, decodeView } = inner;
+  if (encodeView !== undefined && decodeView !== undefined) {
+    codec.encodeView = (values, view, offset) => {
+      checkCount(values, cpus);
+      for (let i = 0; i < cpus; i++) {
+        const o = offset + i * stride;
+        encodeView.call(inner, values[i] as T, view, o);
+        for (let p = inner.size; p < stride; p++) view.setUint8(o + p, 0);
+      }
+    };
+    codec.decodeView = (view, offset) => {
+      const out = new Array<T>(cpus);
+      for (let i = 0; i < cpus; i++) out[i] = decodeView.call(inner, view, offset + i * stride);
+      return out;
+    };
+  }
+  return codec;
+}
+
+function checkCount(values: unknown, cpus: number): asserts values is unknown[] {
+  if (!Array.isArray(values) || values.length !== cpus)
+    throw new EbpfError(
+      `per-CPU value: expected an array of ${cpus} values (one per possible CPU), got ${
+        Array.isArray(values) ? values.length : typeof values
+      }`,
+      'EINVAL',
+    );
 }

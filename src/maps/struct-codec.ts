@@ -49,11 +49,54 @@ export function struct<F extends StructFields>(fields: F, size: number): Codec<S
     for (const f of list) out[f.name] = decodeAt(f.codec, buf, offset + f.offset);
     return out as StructValue<F>;
   };
-  return {
+  const codec: Codec<StructValue<F>> = {
     size,
     encode: (value, out) => encodeFieldsAt(value, out, 0),
     decode: (b) => decodeFieldsAt(b, 0),
     encodeAt: encodeFieldsAt,
     decodeAt: decodeFieldsAt,
+  };
+  if (list.every((f) => f.codec.encodeView !== undefined && f.codec.decodeView !== undefined))
+    addViewMethods(codec, list, size);
+  return codec;
+}
+
+/** The padding of a struct: byte ranges `[start, end)` that no field covers. */
+function paddingOf(
+  fields: ReadonlyArray<{ offset: number; codec: Codec<unknown> }>,
+  size: number,
+): number[][] {
+  const sorted = [...fields].sort((a, b) => a.offset - b.offset);
+  const gaps: number[][] = [];
+  let end = 0;
+  for (const f of sorted) {
+    if (f.offset > end) gaps.push([end, f.offset]);
+    end = f.offset + f.codec.size;
+  }
+  if (size > end) gaps.push([end, size]);
+  return gaps;
+}
+
+/** DataView methods for a struct whose fields all have them (padding zeroed byte by byte). */
+function addViewMethods<T>(
+  codec: Codec<T>,
+  list: ReadonlyArray<{ name: string; offset: number; codec: Codec<unknown> }>,
+  size: number,
+): void {
+  const gaps = paddingOf(list, size);
+  codec.encodeView = (value, view, offset) => {
+    if (typeof value !== 'object' || value === null)
+      throw new EbpfError(`struct codec: expected an object, got ${String(value)}`, 'EINVAL');
+    const rec = value as Record<string, unknown>;
+    for (const f of list) {
+      if (!(f.name in rec)) throw new EbpfError(`struct codec: missing field ${f.name}`, 'EINVAL');
+      f.codec.encodeView!(rec[f.name], view, offset + f.offset);
+    }
+    for (const [start, end] of gaps) for (let i = start!; i < end!; i++) view.setUint8(offset + i, 0);
+  };
+  codec.decodeView = (view, offset) => {
+    const out: Record<string, unknown> = {};
+    for (const f of list) out[f.name] = f.codec.decodeView!(view, offset + f.offset);
+    return out as T;
   };
 }

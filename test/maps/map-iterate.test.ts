@@ -56,6 +56,32 @@ describe('iteration while deleting (kernel)', () => {
     for (let i = 0; i < N; i++) assert.ok(seen.has(i) || deleted.has(i), `key ${i} neither seen nor deleted`);
   });
 
+  it('16-byte keys of a bigger map: every key once while other keys go away', () => {
+    using m = BpfMap.create(
+      { name: 'iter16', type: MapType.HASH, keySize: 16, valueSize: 4, maxEntries: 4096 },
+      { key: codecs.struct({ a: [0, codecs.u64], b: [8, codecs.u64] }, 16), value: codecs.u32 },
+    );
+    const n = 3000;
+    const ks = Array.from({ length: n }, (_, i) => ({ a: BigInt(i % 7), b: BigInt(i) }));
+    m.batchUpdate(
+      ks,
+      ks.map((_, i) => i),
+    );
+    const seen = new Set<bigint>();
+    const deleted = new Set<bigint>();
+    for (const [k, v] of m.entries()) {
+      assert.equal(BigInt(v), k.b);
+      assert.ok(!seen.has(k.b), `key ${k.b} yielded twice`);
+      seen.add(k.b);
+      const other = (k.b * 7n + 3n) % BigInt(n);
+      if (!seen.has(other) && !deleted.has(other)) {
+        m.delete({ a: other % 7n, b: other });
+        deleted.add(other);
+      }
+    }
+    for (let i = 0n; i < BigInt(n); i++) assert.ok(seen.has(i) || deleted.has(i), `key ${i} lost`);
+  });
+
   it('works for an LPM trie too', () => {
     using m = BpfMap.create(
       {
@@ -128,6 +154,33 @@ describe('iteration restarts (fake hash map)', () => {
         isEbpfError(e) && e.code === 'EITERABORTED' && /map "iter": iteration aborted/.test(e.message),
     );
   });
+
+  for (const keySize of [1, 8, 12]) {
+    it(`skips seen ${keySize}-byte keys after restarts, for keys() and entries()`, () => {
+      const { ctx, maps } = fakeKernel();
+      using m = BpfMap.create({ ...hashSpec, keySize, maxEntries: 64 }, { ctx });
+      const key = (i: number): Uint8Array => new Uint8Array(keySize).fill(i, keySize - 1);
+      for (let i = 0; i < 20; i++) m.update(key(i), new Uint8Array(4).fill(i));
+      const byKeys: number[] = [];
+      for (const k of m.keys()) {
+        byKeys.push(k[keySize - 1]!);
+        // Deleting the prefetched successor forces a restart from the first key every few steps.
+        if (k[keySize - 1]! % 4 === 1) m.delete(key(k[keySize - 1]! + 1));
+      }
+      assert.equal(new Set(byKeys).size, byKeys.length, `no key twice: ${byKeys}`);
+      assert.equal(byKeys.length, 20);
+      const byEntries: number[] = [];
+      for (const [k, v] of m.entries()) {
+        assert.equal(v[0], k[keySize - 1]);
+        byEntries.push(k[keySize - 1]!);
+        if (k[keySize - 1]! % 4 === 0) m.delete(key(k[keySize - 1]! + 3));
+      }
+      assert.equal(new Set(byEntries).size, byEntries.length, `no entry twice: ${byEntries}`);
+      const left = [...(maps.get(m.fd.raw)?.entries.values() ?? [])].map((e) => e.key[keySize - 1]!);
+      assert.ok(left.length < 20);
+      for (const k of left) assert.ok(byEntries.includes(k), `remaining key ${k} was not produced`);
+    });
+  }
 
   it('keyless maps cannot be iterated', () => {
     const { ctx } = fakeKernel();
