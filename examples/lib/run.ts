@@ -4,6 +4,7 @@
  * Examples use only the public API of ebpf-ts; this file only wires the process.
  */
 import { parseArgs } from 'node:util';
+import { errorLine } from './error-line.js';
 
 /** Options every example accepts. */
 export interface CommonOptions {
@@ -57,8 +58,8 @@ export async function every(ms: number, signal: AbortSignal, fn: () => void): Pr
 
 /**
  * Runs an example: parses flags, sets up the abort signal, calls `main`, and turns errors into a one-line
- * message and exit code 1. `main` must close what it opened (readers, then links, then objects) before it
- * returns; `using`/`await using` does that.
+ * message (`kernel lacks <feature>…` for a missing kernel feature) and exit code 1. `main` must close what it
+ * opened (readers, then links, then objects) before it returns; `using`/`await using` does that.
  */
 export function runExample<F extends ExampleFlags>(
   description: string,
@@ -118,8 +119,7 @@ export function runExample<F extends ExampleFlags>(
         process.exitCode = 0;
       },
       (e: unknown) => {
-        const msg = e instanceof Error ? e.message : String(e);
-        process.stderr.write(`error: ${msg}\n`);
+        process.stderr.write(`error: ${errorLine(e)}\n`);
         process.exitCode = 1;
       },
     )

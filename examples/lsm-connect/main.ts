@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
-import { isNotSupportedError, newCollection } from 'ebpf-ts';
+import { isNotSupportedError, NotSupportedError, newCollection } from 'ebpf-ts';
 import { attachLSM } from 'ebpf-ts/link';
 import { RingBufReader } from 'ebpf-ts/ringbuf';
 import { runExample } from '../lib/run.js';
@@ -37,8 +37,10 @@ function checkBpfLsmActive(): void {
     return; // securityfs not mounted: the load will tell
   }
   if (!active.split(',').includes('bpf'))
-    throw new Error(
-      `BPF LSM not supported here: "bpf" is not among the active LSMs (${active}); add it to lsm= at boot`,
+    throw new NotSupportedError(
+      'BPF LSM',
+      undefined,
+      `"bpf" is not among the active LSMs (${active}); add it to lsm= at boot`,
     );
 }
 

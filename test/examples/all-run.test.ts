@@ -2,9 +2,9 @@
  * Every example, run the way a user runs it: `ebpf-ts list` shows the 32 examples of the tutorials, and
  * `ebpf-ts examples/<name> --duration 2` (no other argument) exits 0, or, where this kernel lacks the hook
  * (decided by a feature probe, not by the example's output), exits 1 with one line naming the missing
- * feature — on this project's kernel exactly the sample line of its example.json. Those runs are then skipped
- * through `requireFeature`, which accepts only the known absences on CI. Examples run a few at a time; the
- * XDP ones one at a time (only one XDP program fits on lo).
+ * feature (`error: kernel lacks <feature>…`) — on this project's kernel exactly the sample line of its
+ * example.json. Those runs are then skipped through `requireFeature`, which accepts only the known absences
+ * on CI. Examples run a few at a time; the XDP ones one at a time (only one XDP program fits on lo).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -88,13 +88,17 @@ interface OptionalHook {
   error: RegExp;
 }
 
-const KPROBE: OptionalHook = { feature: 'kprobe', probe: probeKprobes, error: /\bkprobes not supported\b/ };
+const KPROBE: OptionalHook = {
+  feature: 'kprobe',
+  probe: probeKprobes,
+  error: /^error: kernel lacks kprobes\b/,
+};
 const FENTRY: OptionalHook = {
   feature: 'fentry',
   probe: () => haveAttachType(ProgramType.TRACING, AttachType.TRACE_FENTRY),
-  error: /\bfentry not supported\b/,
+  error: /^error: kernel lacks fentry\b/,
 };
-const LSM: OptionalHook = { feature: 'lsm', probe: probeBpfLsm, error: /\blsm not supported\b/i };
+const LSM: OptionalHook = { feature: 'lsm', probe: probeBpfLsm, error: /^error: kernel lacks (BPF )?lsm\b/i };
 
 /** Examples whose hook may be missing; every other example must run everywhere the suite runs. */
 const OPTIONAL_HOOKS: Readonly<Record<string, OptionalHook>> = {

@@ -1,7 +1,7 @@
 /**
  * tcp-connect example (fentry on tcp_connect). Where the kernel runs fentry programs, connects to 127.0.0.1
  * and ::1 are reported with both ports in host order; where it refuses them (this project's CI kernel), the
- * example exits 1 with the one-line "not supported" error pointing to tcpstates, and the test is skipped
+ * example exits 1 with the one-line "kernel lacks fentry" error pointing to tcpstates, and the test is skipped
  * through `requireFeature` after checking that.
  */
 import assert from 'node:assert/strict';
@@ -64,7 +64,7 @@ describe('tcp-connect', () => {
     if (!have) {
       const r = await runExampleToEnd('tcp-connect', []);
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /^error: .*fentry not supported.*examples\/tcpstates.*\n$/);
+      assert.match(r.stderr, /^error: kernel lacks fentry\b.*examples\/tcpstates.*\n$/);
       assert.equal(r.stdout, '');
       return;
     }
