@@ -12,8 +12,8 @@
  * draining.
  *
  * Every measurement runs in a fresh child process — libbpf's reader-bench, or this file with `--child` —
- * that loads the object, drains once untimed (warmup), then `reps` timed times; the per-repetition median
- * is kept. Rounds alternate which side goes first; the figures are medians over rounds and the ratio is the
+ * that loads the object, drains untimed a few times (warmup, see `warmupReps`), then `reps` timed times;
+ * the per-repetition median is kept. Rounds alternate which side goes first; the figures are medians over rounds and the ratio is the
  * median of the per-round ratios ebpf-ts rate / libbpf rate (> 1: ebpf-ts faster). ebpf-ts variants:
  *   in-place  `drainInPlace` (offset into the mapped ring, no allocation: the peer of libbpf's callback)
  *   view      `drain` with `copy: false` (a Uint8Array view and a record object per record)
@@ -91,7 +91,15 @@ function seqSum(start: number, n: number): number {
 }
 
 /** The ebpf-ts side of one measurement, run inside a child process. */
-async function child(kind: Kind, size: number, records: number, reps: number, mode: Mode, clock: ClockName) {
+async function child(
+  kind: Kind,
+  size: number,
+  records: number,
+  warmups: number,
+  reps: number,
+  mode: Mode,
+  clock: ClockName,
+) {
   const now = clockFor(clock);
   const coll = newCollection(loadCollectionSpec(OBJECT));
   const prog = coll.programs[`${kind}${size}`];
@@ -137,7 +145,7 @@ async function child(kind: Kind, size: number, records: number, reps: number, mo
   const packet = new Uint8Array(64);
   const out: ChildResult = { drainNs: [], totalNs: [] };
   let next = 0;
-  for (let r = -1; r < reps; r++) {
+  for (let r = -warmups; r < reps; r++) {
     tally.reset();
     const t0 = now();
     prog.testRun({ data: packet, repeat: records, dataOutSize: 0, contextOutSize: 0 });
@@ -170,6 +178,15 @@ function parseChild(what: string, r: ReturnType<typeof spawnSync>): ChildResult 
   return { drainNs: parsed.drainNs, totalNs: parsed.totalNs };
 }
 
+/**
+ * Untimed repetitions before the timed ones, on both sides: at least 2 and at least 300,000 records, so
+ * that V8 has compiled the drain loop (on a background thread, which a busy machine slows down) before
+ * the clock runs.
+ */
+function warmupReps(records: number): number {
+  return Math.max(2, Math.ceil(300_000 / records));
+}
+
 /** Runs one side in a fresh process; returns the median drain and total ns over its repetitions. */
 function measure(
   binary: string,
@@ -180,21 +197,11 @@ function measure(
   p: Params,
 ): { drainNs: number; totalNs: number } {
   const pages = PERF_BUFFER_BYTES / pageSize(defaultContext());
+  const counts = [records, warmupReps(records), p.reps];
   const args =
     side === 'libbpf'
-      ? [OBJECT, kind, size, records, p.reps, pages, p.clock].map(String)
-      : [
-          '--import',
-          'tsx',
-          fileURLToPath(import.meta.url),
-          '--child',
-          kind,
-          size,
-          records,
-          p.reps,
-          side,
-          p.clock,
-        ];
+      ? [OBJECT, kind, size, ...counts, pages, p.clock]
+      : ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', kind, size, ...counts, side, p.clock];
   const cmd = side === 'libbpf' ? binary : process.execPath;
   const r = spawnSync(cmd, args.map(String), {
     encoding: 'utf8',
@@ -318,14 +325,22 @@ function parseArgs(argv: readonly string[]): Params {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
-    const [kind, size, records, reps, mode, clock] = argv.slice(1);
+    const [kind, size, records, warmups, reps, mode, clock] = argv.slice(1);
     if (
       !KINDS.includes(kind as Kind) ||
       !MODES.includes(mode as Mode) ||
       (clock !== 'wall' && clock !== 'cpu')
     )
       throw new Error(`bench: bad child arguments ${argv.join(' ')}`);
-    await child(kind as Kind, Number(size), Number(records), Number(reps), mode as Mode, clock);
+    await child(
+      kind as Kind,
+      Number(size),
+      Number(records),
+      Number(warmups),
+      Number(reps),
+      mode as Mode,
+      clock,
+    );
     return;
   }
   const p = parseArgs(argv);

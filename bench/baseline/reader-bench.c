@@ -1,10 +1,10 @@
 // libbpf baseline for bench/readers.ts: ring buffer and perf buffer consumer throughput.
 //
-// usage: reader-bench <reader-producer.bpf.o> <ring|perf> <record-bytes> <records> <reps> <perf-pages>
-//                     <wall|cpu>
+// usage: reader-bench <reader-producer.bpf.o> <ring|perf> <record-bytes> <records> <warmups> <reps>
+//                     <perf-pages> <wall|cpu>
 // Loads the object, opens the consumer (ring_buffer__new on map "ring", or perf_buffer__new_raw on map
-// "events" with <perf-pages> pages per CPU, woken at half a buffer), then for one untimed warmup and <reps> timed repetitions:
-// runs program "<kind><bytes>" once with BPF_PROG_TEST_RUN repeat=<records> (one record per run, so
+// "events" with <perf-pages> pages per CPU, woken at half a buffer), then for <warmups> untimed and <reps>
+// timed repetitions: runs program "<kind><bytes>" once with BPF_PROG_TEST_RUN repeat=<records> (one record per run, so
 // <records> records are waiting), then drains them with ring_buffer__consume / perf_buffer__consume.
 // The sample callback counts records and bytes and sums the low 32 bits of each record's sequence
 // number, which is checked afterwards (the ebpf-ts side does the same work per record).
@@ -85,9 +85,10 @@ static int fail(const char *what, int err) {
 }
 
 int main(int argc, char **argv) {
-	if (argc != 8) {
+	if (argc != 9) {
 		fprintf(stderr,
-			"usage: %s <object> <ring|perf> <record-bytes> <records> <reps> <perf-pages> <wall|cpu>\n",
+			"usage: %s <object> <ring|perf> <record-bytes> <records> <warmups> <reps> <perf-pages> "
+			"<wall|cpu>\n",
 			argv[0]);
 		return 2;
 	}
@@ -95,14 +96,16 @@ int main(int argc, char **argv) {
 	const char *kind = argv[2];
 	int record_bytes = atoi(argv[3]);
 	long records = atol(argv[4]);
-	int reps = atoi(argv[5]);
-	long pages = atol(argv[6]);
+	int warmups = atoi(argv[5]);
+	int reps = atoi(argv[6]);
+	long pages = atol(argv[7]);
 	int ring = strcmp(kind, "ring") == 0;
 	if (!ring && strcmp(kind, "perf") != 0) return fprintf(stderr, "kind must be ring or perf\n"), 2;
-	if (records < 1 || records > 100000000 || reps < 1 || reps > 10000 || pages < 1)
+	if (records < 1 || records > 100000000 || warmups < 0 || warmups > 10000 || reps < 1 || reps > 10000 ||
+	    pages < 1)
 		return fprintf(stderr, "argument out of range\n"), 2;
-	if (strcmp(argv[7], "cpu") == 0) clock_id = CLOCK_THREAD_CPUTIME_ID;
-	else if (strcmp(argv[7], "wall") != 0) return fprintf(stderr, "clock must be wall or cpu\n"), 2;
+	if (strcmp(argv[8], "cpu") == 0) clock_id = CLOCK_THREAD_CPUTIME_ID;
+	else if (strcmp(argv[8], "wall") != 0) return fprintf(stderr, "clock must be wall or cpu\n"), 2;
 	libbpf_set_print(print_warnings);
 
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
@@ -143,7 +146,7 @@ int main(int argc, char **argv) {
 	long long *total_ns = calloc((size_t)reps, sizeof(long long));
 	if (!drain_ns || !total_ns) return 1;
 	uint64_t next_seq = 0;
-	for (int r = -1; r < reps; r++) {
+	for (int r = -warmups; r < reps; r++) {
 		memset(&tally, 0, sizeof(tally));
 		long long t0 = now_ns();
 		err = bpf_prog_test_run_opts(bpf_program__fd(prog), &run);
