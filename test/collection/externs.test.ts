@@ -51,7 +51,12 @@ describe('externs on the running kernel', () => {
     const hostname = JSON.parse(config.get('CONFIG_DEFAULT_HOSTNAME') ?? '""') as string;
     const seenHostname = new TextDecoder().decode(v.seen_hostname?.get()).replace(/\0+$/, '');
     assert.equal(seenHostname, hostname);
-    const [major, minor, patch] = release().split(/[.-]/).map(Number) as [number, number, number];
+    // releases look like 6.18.44-fc-v595 or 6.12.117+deb13-amd64
+    const [major, minor, patch] = (/^(\d+)\.(\d+)\.(\d+)/.exec(release()) ?? []).slice(1).map(Number) as [
+      number,
+      number,
+      number,
+    ];
     assert.equal(v.seen_version?.getInteger(), BigInt((major << 16) + (minor << 8) + Math.min(patch, 255)));
     assert.equal(v.seen_wrapper?.getInteger(), kallsym('__x64_sys_bpf') !== undefined ? 1n : 0n);
     assert.equal(v.seen_cookie?.getInteger(), 1n, 'bpf_get_attach_cookie exists since 5.15');
