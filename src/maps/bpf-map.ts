@@ -287,8 +287,12 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
   /** Every key (GET_NEXT_KEY; see `map-iterator.ts` for behaviour under concurrent deletion). */
   *keys(): Generator<K, void, undefined> {
     const walk = new KeyWalk(this.#h);
-    const keys = walkKeys(walk, this.#kc);
-    while (walk.next() !== undefined) yield keys[walk.current].read(0);
+    try {
+      const keys = walkKeys(walk, this.#kc);
+      while (walk.next() !== undefined) yield keys[walk.current].read(0);
+    } finally {
+      walk.release();
+    }
   }
 
   /**
@@ -298,13 +302,17 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
   *entries(): Generator<[K, V], void, undefined> {
     const h = this.#h;
     const walk = new KeyWalk(h);
-    const keys = walkKeys(walk, this.#kc);
-    const value = this.#value;
-    while (walk.next() !== undefined) {
-      const r = walk.lookupCurrent();
-      if (r === -Errno.ENOENT) continue;
-      if (r < 0) throw elementError(h.label, 'lookup', r, h.closed);
-      yield [keys[walk.current].read(0), value.read(0)];
+    try {
+      const keys = walkKeys(walk, this.#kc);
+      const value = this.#value;
+      while (walk.next() !== undefined) {
+        const r = walk.lookupCurrent();
+        if (r === -Errno.ENOENT) continue;
+        if (r < 0) throw elementError(h.label, 'lookup', r, h.closed);
+        yield [keys[walk.current].read(0), value.read(0)];
+      }
+    } finally {
+      walk.release();
     }
   }
 

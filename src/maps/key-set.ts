@@ -12,8 +12,11 @@
 
 /** Smallest index, in slots. */
 const MIN_SLOTS = 1024;
-/** Largest index allocated up front (more slots are added by doubling as keys arrive). */
-const MAX_INITIAL_SLOTS = 1 << 17;
+/**
+ * Largest index allocated up front (64 KiB): a walk over a big but sparse map should not pay for a big
+ * zeroed table; more slots are added by doubling as keys arrive (rehashing costs under 1% of a walk).
+ */
+const MAX_INITIAL_SLOTS = 1 << 14;
 
 /** The murmur3 finalizer: a bijection on 32-bit words that spreads every input bit. */
 function mix32(x: number): number {

@@ -182,24 +182,28 @@ function* lookupOneByOne<K, V>(
 ): Generator<MapBatch<K, V>, void, undefined> {
   const b = new BatchBuffers(h, capacity);
   const walk = new KeyWalk(h);
-  let n = 0;
-  for (let key = walk.next(); key !== undefined; key = walk.next()) {
-    let r = walk.lookupCurrent();
-    if (r === -Errno.ENOENT) continue;
-    if (r < 0) throw elementError(h.label, 'lookup', r, h.closed);
-    b.keys.set(key, n * h.keySize);
-    b.values.set(h.value, n * h.valueBufSize);
-    if (del) {
-      h.key.set(key);
-      r = h.deleteElem();
-      if (r < 0 && r !== -Errno.ENOENT) throw elementError(h.label, 'delete', r, h.closed);
+  try {
+    let n = 0;
+    for (let key = walk.next(); key !== undefined; key = walk.next()) {
+      let r = walk.lookupCurrent();
+      if (r === -Errno.ENOENT) continue;
+      if (r < 0) throw elementError(h.label, 'lookup', r, h.closed);
+      b.keys.set(key, n * h.keySize);
+      b.values.set(h.value, n * h.valueBufSize);
+      if (del) {
+        h.key.set(key);
+        r = h.deleteElem();
+        if (r < 0 && r !== -Errno.ENOENT) throw elementError(h.label, 'delete', r, h.closed);
+      }
+      if (++n === capacity) {
+        yield new MapBatch(b, n, h, kc, vc);
+        n = 0;
+      }
     }
-    if (++n === capacity) {
-      yield new MapBatch(b, n, h, kc, vc);
-      n = 0;
-    }
+    if (n > 0) yield new MapBatch(b, n, h, kc, vc);
+  } finally {
+    walk.release();
   }
-  if (n > 0) yield new MapBatch(b, n, h, kc, vc);
 }
 
 /** Every entry of the map, decoded (see `lookupBatches`). */

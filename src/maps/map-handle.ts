@@ -13,6 +13,7 @@ import type { FD } from '../syscall/fd.js';
 import { BpfCmd, type MapType } from '../syscall/uapi-enums.js';
 import type { BatchBuffers } from './map-batch.js';
 import { mapLabel } from './map-errors.js';
+import type { WalkBuffers } from './map-iterator.js';
 import { isPerCpuMapType, perCpuStride } from './percpu.js';
 import { possibleCpus } from './system-info.js';
 
@@ -90,6 +91,8 @@ export class MapHandle implements MapShape {
   readonly resources = new Set<MapResource>();
   /** Buffers of the batch operations, allocated on first use (see `map-batch.ts`). */
   batchBuffers: BatchBuffers | undefined;
+  /** Buffers and attrs of key walks, allocated on first use (see `map-iterator.ts`). */
+  walkBuffers: WalkBuffers | undefined;
   #closed = false;
 
   constructor(ctx: KernelContext, fd: FD, shape: MapShape) {

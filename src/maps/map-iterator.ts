@@ -43,21 +43,75 @@ function elemAttr(
 }
 
 /**
- * A walk over the keys of one map (see the module comment). `next()` returns the next key not handed out
- * before, as a view of a private buffer valid until the following `next()`; `lookupCurrent()` reads that
- * key's value into the handle's value buffer.
+ * The buffers and attrs of a key walk: two key buffers (exactly keySize bytes each; their memory is padded
+ * to whole 8-byte words, zero past the key), a GET_NEXT_KEY attr from NULL and from each buffer into the
+ * other, and a LOOKUP_ELEM attr from each buffer into the handle's value buffer, all by address. A map
+ * keeps one set for its walks, lent to one walk at a time (`busy`); a walk that finds it busy (nested
+ * iteration) makes its own.
  */
-export class KeyWalk {
-  readonly #h: MapHandle;
-  /** The two key buffers (exactly keySize bytes each; their memory is padded to whole 8-byte words). */
+export class WalkBuffers {
   readonly keys: readonly [Uint8Array, Uint8Array];
   /** DataViews over `keys`. */
   readonly views: readonly [DataView, DataView];
-  readonly #words: readonly [Uint32Array, Uint32Array];
-  /** The attrs, kept referenced so the memory behind their addresses stays alive. */
-  readonly #attrs: Uint8Array[] = [];
-  readonly #nextKeyAt: Array<number | bigint> = [];
-  readonly #lookupAt: Array<number | bigint> = [];
+  /** The key buffers as 32-bit words (for `KeySet`). */
+  readonly words: readonly [Uint32Array, Uint32Array];
+  /** GET_NEXT_KEY attrs: from NULL into keys[0], from keys[0] into keys[1], from keys[1] into keys[0]. */
+  readonly nextKeyAt: readonly [number | bigint, number | bigint, number | bigint];
+  /** LOOKUP_ELEM attrs: keys[0] and keys[1] into the handle's value buffer. */
+  readonly lookupAt: readonly [number | bigint, number | bigint];
+  /** The attrs, referenced so the memory behind their addresses lives as long as these buffers. */
+  readonly attrs: readonly Uint8Array[];
+  /** Set while a walk uses these buffers. */
+  busy = false;
+
+  constructor(h: MapHandle) {
+    const padded = Math.ceil(h.keySize / 8) * 8;
+    const a = allocAttr(padded);
+    const b = allocAttr(padded);
+    this.keys = [a.subarray(0, h.keySize), b.subarray(0, h.keySize)];
+    this.views = [new DataView(a.buffer, 0, h.keySize), new DataView(b.buffer, 0, h.keySize)];
+    this.words = [new Uint32Array(a.buffer), new Uint32Array(b.buffer)];
+    const be = h.backend;
+    const addrA = be.addressOf(a);
+    const addrB = be.addressOf(b);
+    const valueAddr = h.valueBufSize > 0 ? be.addressOf(h.value) : 0n;
+    const attrs = [
+      elemAttr(h, 0n, addrA),
+      elemAttr(h, addrA, addrB),
+      elemAttr(h, addrB, addrA),
+      elemAttr(h, addrA, valueAddr),
+      elemAttr(h, addrB, valueAddr),
+    ] as const;
+    this.attrs = attrs.map((x) => x.bytes);
+    this.nextKeyAt = [attrs[0].at, attrs[1].at, attrs[2].at];
+    this.lookupAt = [attrs[3].at, attrs[4].at];
+  }
+}
+
+/** The map's walk buffers if free, else a private set. Marks the result busy. */
+function borrowBuffers(h: MapHandle): WalkBuffers {
+  let b = h.walkBuffers;
+  if (b === undefined || b.busy) {
+    b = new WalkBuffers(h);
+    if (h.walkBuffers === undefined) h.walkBuffers = b;
+  }
+  b.busy = true;
+  return b;
+}
+
+/**
+ * A walk over the keys of one map (see the module comment). `next()` returns the next key not handed out
+ * before, as a view of a private buffer valid until the following `next()`; `lookupCurrent()` reads that
+ * key's value into the handle's value buffer. Call `release()` when done (iterators do it in `finally`),
+ * so the map's next walk can reuse the buffers.
+ */
+export class KeyWalk {
+  readonly #h: MapHandle;
+  readonly #b: WalkBuffers;
+  /** The two key buffers (see `WalkBuffers`). */
+  readonly keys: readonly [Uint8Array, Uint8Array];
+  /** DataViews over `keys`. */
+  readonly views: readonly [DataView, DataView];
   readonly #seen: KeySet | undefined;
   /** Which buffer holds the key handed out last. */
   #cur: 0 | 1 = 0;
@@ -73,27 +127,17 @@ export class KeyWalk {
         `${h.label}: iterate: this map type has no keys (use lookupAndDelete/peek)`,
         'EINVAL',
       );
+    if (h.closed) throw elementError(h.label, 'get next key', -Errno.EBADF, true);
     this.#h = h;
-    const padded = Math.ceil(h.keySize / 8) * 8;
-    const a = allocAttr(padded);
-    const b = allocAttr(padded);
-    this.keys = [a.subarray(0, h.keySize), b.subarray(0, h.keySize)];
-    this.views = [new DataView(a.buffer, 0, h.keySize), new DataView(b.buffer, 0, h.keySize)];
-    this.#words = [new Uint32Array(a.buffer), new Uint32Array(b.buffer)];
-    const be = h.backend;
-    const addr = [be.addressOf(a), be.addressOf(b)] as const;
-    const valueAddr = h.valueBufSize > 0 ? be.addressOf(h.value) : 0n;
-    const first = elemAttr(h, 0n, addr[0]);
-    this.#attrs.push(first.bytes);
-    this.#nextKeyAt.push(first.at);
-    for (const i of [0, 1] as const) {
-      const nextKey = elemAttr(h, addr[i], addr[1 - i]!);
-      const lookup = elemAttr(h, addr[i], valueAddr);
-      this.#attrs.push(nextKey.bytes, lookup.bytes);
-      this.#nextKeyAt.push(nextKey.at);
-      this.#lookupAt.push(lookup.at);
-    }
+    this.#b = borrowBuffers(h);
+    this.keys = this.#b.keys;
+    this.views = this.#b.views;
     this.#seen = isArrayMapType(h.type) ? undefined : new KeySet(Math.ceil(h.keySize / 4), h.maxEntries);
+  }
+
+  /** Returns the buffers to the map (idempotent); the walk must not be used afterwards. */
+  release(): void {
+    this.#b.busy = false;
   }
 
   /** Which of `keys` holds the key `next()` returned last. */
@@ -116,7 +160,7 @@ export class KeyWalk {
     if (!this.#started) {
       this.#started = true;
       // The first key: GET_NEXT_KEY from NULL into buffer 0 (kernel 4.12).
-      this.#pending = this.#nextKey(this.#nextKeyAt[0]!);
+      this.#pending = this.#nextKey(this.#b.nextKeyAt[0]);
       this.#pendingIdx = 0;
     }
     const seen = this.#seen;
@@ -124,9 +168,9 @@ export class KeyWalk {
       // The pending key becomes current; prefetch its successor into the other buffer first.
       const i = this.#pendingIdx;
       this.#cur = i;
-      this.#pending = this.#nextKey(this.#nextKeyAt[1 + i]!);
+      this.#pending = this.#nextKey(this.#b.nextKeyAt[i === 0 ? 1 : 2]);
       this.#pendingIdx = i === 0 ? 1 : 0;
-      if (seen === undefined || seen.add(this.#words[i])) {
+      if (seen === undefined || seen.add(this.#b.words[i])) {
         this.#skipped = 0;
         return this.keys[i];
       }
@@ -144,6 +188,6 @@ export class KeyWalk {
   lookupCurrent(): number {
     const h = this.#h;
     if (h.closed) return -Errno.EBADF;
-    return h.backend.bpfAt(BpfCmd.MAP_LOOKUP_ELEM, this.#lookupAt[this.#cur]!, MapElemAttr.SIZE);
+    return h.backend.bpfAt(BpfCmd.MAP_LOOKUP_ELEM, this.#b.lookupAt[this.#cur], MapElemAttr.SIZE);
   }
 }

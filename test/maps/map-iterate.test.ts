@@ -82,6 +82,26 @@ describe('iteration while deleting (kernel)', () => {
     for (let i = 0n; i < BigInt(n); i++) assert.ok(seen.has(i) || deleted.has(i), `key ${i} lost`);
   });
 
+  it('nested, abandoned and broken-off walks of one map each see every key', () => {
+    using m = BpfMap.create({ ...hashSpec, maxEntries: 64 }, typed);
+    for (let i = 0; i < 12; i++) m.update(i, i * 2);
+    const all = Array.from({ length: 12 }, (_, i) => i);
+    const sorted = (xs: Iterable<number>): number[] => [...xs].sort((a, b) => a - b);
+    let pairs = 0;
+    for (const a of m.keys())
+      for (const [b, v] of m.entries()) {
+        assert.equal(v, b * 2);
+        if (a >= 0) pairs++;
+      }
+    assert.equal(pairs, 144);
+    const abandoned = m.keys();
+    assert.equal(abandoned.next().done, false);
+    for (const k of m.keys()) if (k >= 0) break;
+    assert.deepEqual(sorted(m.keys()), all);
+    assert.deepEqual(sorted([...abandoned]).length, 11);
+    assert.deepEqual(sorted(m.keys()), all);
+  });
+
   it('works for an LPM trie too', () => {
     using m = BpfMap.create(
       {
