@@ -40,21 +40,6 @@ function offsetHasher(strings: StringTable): (off: number) => number {
   };
 }
 
-/** Whether the NUL-terminated strings at offsets `a` and `b` have the same bytes. */
-function sameString(strings: StringTable, a: number, b: number): boolean {
-  const ta = tableFor(strings, a);
-  const tb = tableFor(strings, b);
-  if (ta === undefined || tb === undefined) return false;
-  const x = ta.bytes;
-  const y = tb.bytes;
-  // Both tables end with a NUL (checked when they were created), so the loop stops inside them.
-  for (let i = a - ta.start, k = b - tb.start; ; i++, k++) {
-    const c = x[i];
-    if (c === undefined || c !== y[k]) return false;
-    if (c === 0) return true;
-  }
-}
-
 /** Where a spec's records and names are, and which records to index. */
 export interface NameIndexSource {
   /** The spec's string table (with its bases). */
@@ -127,29 +112,6 @@ export class NameHashIndex {
     for (let e = this.#heads[h & this.#mask] as number; e !== 0; e = next[e - 1] as number) {
       const j = e - 1;
       if (nameHashes[j] === h && this.matches(this.nameOffset(j), q)) out.push(named[j] as number);
-    }
-    return out.reverse();
-  }
-
-  /**
-   * Positions of all records whose name has the same bytes as the string at string offset `off` (of
-   * the spec's table or one of its bases), ascending. Compares bytes, so it also finds names that
-   * are not valid UTF-8. Empty for the empty string or an offset no table holds.
-   */
-  lookupAt(off: number): number[] {
-    const { strings } = this.#src;
-    const table = tableFor(strings, off);
-    if (table === undefined || off - table.start >= table.bytes.length) return [];
-    if (table.bytes[off - table.start] === 0) return [];
-    const h = offsetHasher(strings)(off);
-    const { positions: named, hashes: nameHashes } = this.#src;
-    const next = this.#next;
-    const out: number[] = [];
-    for (let e = this.#heads[h & this.#mask] as number; e !== 0; e = next[e - 1] as number) {
-      const j = e - 1;
-      if (nameHashes[j] !== h) continue;
-      const other = this.nameOffset(j);
-      if (other === off || sameString(strings, other, off)) out.push(named[j] as number);
     }
     return out.reverse();
   }

@@ -7,7 +7,7 @@ import type { ByteOrder } from '../internal/bytes.js';
 import { ByteReader } from '../internal/bytes.js';
 import { type DecodeContext, decodeType, recordKind } from './decode.js';
 import { AmbiguousTypeError, TypeNotFoundError } from './errors.js';
-import { flavoredNameOffsets } from './flavor-names.js';
+import { hasFlavorSeparator, isFlavoredName } from './flavor-names.js';
 import { Kind } from './kind.js';
 import { NameHashIndex } from './name-index.js';
 import { StringTable } from './string-table.js';
@@ -105,7 +105,6 @@ export class Spec implements TypeResolver {
   readonly #ids = new Map<Type, number>();
   #names: NameHashIndex | undefined;
   #funcNames: NameHashIndex | undefined;
-  #flavoredStrings: readonly number[] | undefined;
   #flavored: ReadonlyMap<string, readonly number[]> | undefined;
   #flavoredFuncs: ReadonlyMap<string, readonly number[]> | undefined;
 
@@ -244,8 +243,8 @@ export class Spec implements TypeResolver {
   /**
    * All types whose CO-RE essential name equals that of `name` (`foo___v1` finds `foo`, `foo___x`),
    * optionally only of class `kind`; base types first, then own ones by ID. Names without a flavor
-   * separator are found through the name index; the few flavored names are indexed on first use (see
-   * `flavoredNameOffsets`), so this costs no pass over every name of the spec.
+   * separator are found through the name index; the few flavored names are indexed on first use by
+   * looking at the bytes of each name of the kinds asked for, so no other name is decoded.
    */
   typesByEssentialName<T extends Type = Type>(name: string, kind?: TypeClass<T>): T[] {
     const wanted = essentialName(name);
@@ -305,38 +304,29 @@ export class Spec implements TypeResolver {
     return this.base === undefined ? own : [...this.base.unfilteredIDsByName(name, funcs), ...own];
   }
 
-  /** Offsets of the flavored strings of this spec's string table and of its bases' tables. */
-  private flavoredStrings(): readonly number[] {
-    if (this.#flavoredStrings === undefined) {
-      const own = flavoredNameOffsets(this.strings);
-      this.#flavoredStrings = this.base === undefined ? own : [...this.base.flavoredStrings(), ...own];
-    }
-    return this.#flavoredStrings;
-  }
-
-  /** Own type IDs (ascending) with a flavored name, by essential name: FUNCs, or the others. */
+  /**
+   * Own type IDs (ascending) with a flavored name, by essential name: of the named FUNCs, or of the
+   * other named records. Built on first use from the names' bytes (few are flavored, and only those
+   * are decoded).
+   */
   private flavoredIndex(funcs: boolean): ReadonlyMap<string, readonly number[]> {
     const cached = funcs ? this.#flavoredFuncs : this.#flavored;
     if (cached !== undefined) return cached;
     const idx = new Map<string, number[]>();
-    const names = funcs ? this.funcNameIndex() : this.nameIndex();
-    for (const off of this.flavoredStrings()) {
-      const positions = names.lookupAt(off);
-      if (positions.length === 0) continue;
+    const { view, littleEndian } = this.#ctx;
+    const positions = funcs ? this.#index.funcs : this.#index.named;
+    const own = this.strings.bytes;
+    const start = this.strings.start;
+    for (let j = 0; j < positions.length; j++) {
+      const pos = positions[j] as number;
+      const off = view.getUint32(this.#offsets[pos] as number, littleEndian);
+      const flavored =
+        off >= start ? hasFlavorSeparator(own, off - start) : isFlavoredName(this.strings, off);
+      if (!flavored) continue;
       const key = essentialName(this.strings.get(off));
-      let ids = idx.get(key);
-      if (ids === undefined) {
-        ids = [];
-        idx.set(key, ids);
-      }
-      for (const i of positions) ids.push(this.firstID + i);
-    }
-    // A table that repeats a string gives its types once per copy.
-    for (const ids of idx.values()) {
-      ids.sort((a, b) => a - b);
-      let w = 0;
-      for (let r = 0; r < ids.length; r++) if (r === 0 || ids[r] !== ids[w - 1]) ids[w++] = ids[r] as number;
-      ids.length = w;
+      const ids = idx.get(key);
+      if (ids === undefined) idx.set(key, [this.firstID + pos]);
+      else ids.push(this.firstID + pos);
     }
     if (funcs) this.#flavoredFuncs = idx;
     else this.#flavored = idx;

@@ -1,13 +1,13 @@
 /**
- * CO-RE flavored names: `flavoredNameOffsets` finds exactly the strings that hold a flavor separator
- * (checked against `essentialName` on every string, at every alignment, on hand-picked and seeded
- * random tables), and `Spec.typesByEssentialName` — now the name index plus a small index of flavored
- * names — returns what a pass over every named type returns, for plain and split specs, duplicated
- * strings, non-ASCII names, and the running kernel's BTF.
+ * CO-RE flavored names: `hasFlavorSeparator` / `isFlavoredName` tell exactly the names `essentialName`
+ * would shorten (checked on hand-picked names and on every string of seeded random tables, plain and
+ * split), and `Spec.typesByEssentialName` — the name index plus a small index of flavored names —
+ * returns what a pass over every named type returns, for plain and split specs, non-ASCII names, kind
+ * filters, and the running kernel's BTF.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flavoredNameOffsets } from '../../src/btf/flavor-names.js';
+import { hasFlavorSeparator, isFlavoredName } from '../../src/btf/flavor-names.js';
 import { Int, loadSpec, marshalTypes, type Spec, Struct, Typedef } from '../../src/btf/index.js';
 import { loadKernelSpec } from '../../src/btf/kernel-spec.js';
 import { StringTable } from '../../src/btf/string-table.js';
@@ -20,30 +20,15 @@ const utf8 = new TextEncoder();
 
 /** A string table of `names` (a leading empty string, each NUL-terminated). */
 function tableBytes(names: readonly string[]): Uint8Array {
-  const parts = names.map((n) => utf8.encode(`${n}\0`));
-  const out = new Uint8Array(1 + parts.reduce((s, p) => s + p.length, 0));
-  let at = 1;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return utf8.encode(`\0${names.map((n) => `${n}\0`).join('')}`);
 }
 
-/** `bytes` placed `shift` bytes past an aligned address. */
-function shifted(bytes: Uint8Array, shift: number): Uint8Array {
-  const b = new Uint8Array(bytes.length + shift);
-  b.set(bytes, shift);
-  return b.subarray(shift);
-}
-
-/** Offsets of the strings whose essential name differs from themselves (a pass over every string). */
-function referenceOffsets(table: StringTable): number[] {
-  const out: number[] = [];
+/** Offsets of every string of `table` (its own bytes), with the string. */
+function stringsOf(table: StringTable): [number, string][] {
+  const out: [number, string][] = [];
   // A split table's own bytes start with a string; a base table's with the empty one.
   for (let i = table.base === undefined ? 1 : 0; i < table.bytes.length; i = table.bytes.indexOf(0, i) + 1) {
-    const s = table.get(table.start + i);
-    if (essentialName(s) !== s) out.push(table.start + i);
+    out.push([table.start + i, table.get(table.start + i)]);
   }
   return out;
 }
@@ -61,71 +46,53 @@ function rng(seed: number): () => number {
   };
 }
 
-describe('flavoredNameOffsets', () => {
-  const names = [
-    'task_struct',
-    'task_struct___v2',
-    'a___b___c',
-    'foo___',
-    '___x',
-    'foo____bar',
-    '__u32',
-    'x___y',
-    'ab___c',
-    'abc___d',
-    'abcd___e',
-    'é___x',
-    'x___é',
-    'sym___kernel_sigreturn',
-    'nf_conn___init',
-    'z___q',
+describe('hasFlavorSeparator', () => {
+  const cases: [string, boolean][] = [
+    ['task_struct', false],
+    ['task_struct___v2', true],
+    ['a___b___c', true],
+    ['foo___', false],
+    ['___x', false],
+    ['_a___b', true],
+    ['foo____bar', false],
+    ['foo__bar', false],
+    ['__u32', false],
+    ['x___y', true],
+    ['é___x', true],
+    ['x___é', true],
+    ['sym___kernel_sigreturn', true],
+    ['nf_conn___init', true],
+    ['', false],
   ];
-  for (const shift of [0, 1, 2, 3]) {
-    it(`finds the flavored names at alignment +${shift}`, () => {
-      const table = new StringTable(shifted(tableBytes(names), shift));
-      const found = flavoredNameOffsets(table).map((o) => table.get(o));
-      assert.deepEqual(found, [
-        'task_struct___v2',
-        'a___b___c',
-        'x___y',
-        'ab___c',
-        'abc___d',
-        'abcd___e',
-        'é___x',
-        'x___é',
-        'sym___kernel_sigreturn',
-        'nf_conn___init',
-        'z___q',
-      ]);
+  for (const [name, want] of cases)
+    it(`${JSON.stringify(name)}: ${want}`, () => {
+      const bytes = tableBytes([name, 'z___z']);
+      assert.equal(hasFlavorSeparator(bytes, 1), want);
+      assert.equal(essentialName(name) !== name, want, 'agrees with essentialName');
     });
-  }
 
-  it('agrees with essentialName on every string of seeded random tables, at every alignment', () => {
+  it('agrees with essentialName on every string of seeded random tables, plain and split', () => {
     const next = rng(0x5eed);
     const alphabet = [0x5f, 0x5f, 0x5f, 0x61, 0x62, 0x00, 0xc3, 0xa9];
-    const base = new StringTable(tableBytes(['int']));
+    const base = new StringTable(tableBytes(['int', 'base___x']));
     for (let round = 0; round < 600; round++) {
       // Odd rounds: a split table, whose first string starts at its first byte.
       const split = round % 2 === 1;
       const len = 1 + (next() % 80);
       const bytes = new Uint8Array(len + 1);
       for (let i = split ? 0 : 1; i < len; i++) bytes[i] = alphabet[next() % alphabet.length] as number;
-      for (const shift of [0, 1, 2, 3]) {
-        const table = new StringTable(shifted(bytes, shift), split ? base : undefined);
-        assert.deepEqual(flavoredNameOffsets(table), referenceOffsets(table), `round ${round} +${shift}`);
+      const table = new StringTable(bytes, split ? base : undefined);
+      for (const [off, s] of stringsOf(table)) {
+        const want = essentialName(s) !== s;
+        assert.equal(isFlavoredName(table, off), want, `round ${round}: ${JSON.stringify(s)}`);
+        assert.equal(hasFlavorSeparator(table.bytes, off - table.start), want);
       }
+      if (split) {
+        assert.equal(isFlavoredName(table, 5), true, 'a name in the base table');
+        assert.equal(isFlavoredName(table, 1), false);
+      }
+      assert.equal(isFlavoredName(table, table.length + 3), false, 'an offset past every table');
     }
-  });
-
-  it('gives offsets after the base table for split string tables', () => {
-    const base = new StringTable(tableBytes(['int', 'base___x']));
-    const own = new StringTable(utf8.encode('own___y\0plain\0'), base);
-    assert.deepEqual(
-      flavoredNameOffsets(own).map((o) => own.get(o)),
-      ['own___y'],
-    );
-    assert.ok((flavoredNameOffsets(own)[0] as number) >= base.length);
-    assert.deepEqual(flavoredNameOffsets(new StringTable(new Uint8Array(0), base)), []);
   });
 });
 
