@@ -8,7 +8,13 @@ import { type ByteOrder, ByteReader } from '../internal/bytes.js';
 import { PT, SHT } from './constants.js';
 import { type ElfHeader, parseElfHeader } from './header.js';
 import { type ElfNote, noteAlignment, parseNotes } from './notes.js';
-import { type ProgramHeader, parseProgramHeaders, virtualAddressToFileOffset } from './program-headers.js';
+import {
+  fileOffsetInRanges,
+  type LoadRange,
+  loadRanges,
+  type ProgramHeader,
+  parseProgramHeaders,
+} from './program-headers.js';
 import { type ElfRelocation, parseRelocations, type RelocationSection } from './relocations.js';
 import { type ElfSection, parseSectionHeaders, sectionLabel } from './section-headers.js';
 import { StringTable } from './string-table.js';
@@ -32,6 +38,7 @@ export class ElfFile {
   private readonly symbolCache = new Map<number, readonly ElfSymbol[]>();
   private readonly relocationCache = new Map<number, readonly ElfRelocation[]>();
   private byName: Map<string, ElfSection> | undefined;
+  private loadRangeCache: readonly LoadRange[] | undefined;
 
   private constructor(bytes: Uint8Array) {
     this.bytes = bytes;
@@ -208,7 +215,8 @@ export class ElfFile {
    * when no segment maps it from the file. Used to turn symbol addresses into uprobe offsets.
    */
   virtualAddressToFileOffset(addr: bigint): number | undefined {
-    return virtualAddressToFileOffset(this.programHeaders, addr);
+    this.loadRangeCache ??= loadRanges(this.programHeaders);
+    return fileOffsetInRanges(this.loadRangeCache, addr);
   }
 }
 

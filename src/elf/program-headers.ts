@@ -85,10 +85,31 @@ export function virtualAddressToFileOffset(
   addr: bigint,
 ): number | undefined {
   for (const ph of programHeaders) {
-    if (ph.type !== PT.LOAD) continue;
-    if (addr >= ph.vaddr && addr - ph.vaddr < BigInt(ph.filesz)) {
-      return ph.offset + Number(addr - ph.vaddr);
-    }
+    if (ph.type !== PT.LOAD || addr < ph.vaddr) continue;
+    const delta = addr - ph.vaddr;
+    if (delta < ph.filesz) return ph.offset + Number(delta);
+  }
+  return undefined;
+}
+
+/** The file-backed part of one `PT_LOAD` segment: addresses `[start, end)` live at `offset` onwards. */
+export interface LoadRange {
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly offset: number;
+}
+
+/** The file-backed address ranges of the `PT_LOAD` segments, in table order (for repeated lookups). */
+export function loadRanges(programHeaders: readonly ProgramHeader[]): LoadRange[] {
+  return programHeaders
+    .filter((ph) => ph.type === PT.LOAD)
+    .map((ph) => ({ start: ph.vaddr, end: ph.vaddr + BigInt(ph.filesz), offset: ph.offset }));
+}
+
+/** `virtualAddressToFileOffset` over ranges from `loadRanges`: one bigint subtraction, on a hit only. */
+export function fileOffsetInRanges(ranges: readonly LoadRange[], addr: bigint): number | undefined {
+  for (const range of ranges) {
+    if (addr >= range.start && addr < range.end) return range.offset + Number(addr - range.start);
   }
   return undefined;
 }

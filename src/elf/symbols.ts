@@ -37,29 +37,32 @@ export interface ElfSymbol {
   readonly sectionIndex: number | undefined;
 }
 
-/** Decodes `st_shndx` (possibly extended) into `shndx` and `sectionIndex`. */
-function resolveSectionIndex(
-  raw: number,
+const SYMBOL_SIZE = ELF64_SIZES.SYMBOL;
+const SHN_UNDEF = SHN.UNDEF;
+const SHN_LORESERVE = SHN.LORESERVE;
+const SHN_XINDEX = SHN.XINDEX;
+/** Sizes below this share one bigint per value within a table (most function and object sizes do). */
+const SHARED_SIZE_LIMIT = 1024;
+
+/** The section index of symbol `index` from the `SHT_SYMTAB_SHNDX` table (bounds-checked there). */
+function extendedSectionIndex(
   index: number,
   extended: ByteReader | undefined,
   table: ByteReader,
   at: number,
-): { shndx: number; sectionIndex: number | undefined } {
-  if (raw === SHN.XINDEX) {
-    if (extended === undefined) {
-      throw table.error(`symbol ${index} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, at + 6);
-    }
-    const shndx = extended.u32At(index * 4);
-    return { shndx, sectionIndex: shndx };
+): number {
+  if (extended === undefined) {
+    throw table.error(`symbol ${index} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, at + 6);
   }
-  const special = raw === SHN.UNDEF || raw >= SHN.LORESERVE;
-  return { shndx: raw, sectionIndex: special ? undefined : raw };
+  return extended.u32At(index * 4);
 }
 
 /**
  * Decodes every entry of a symbol table. `table` reads the table's data, `strings` is its linked string
  * table, `extended` the data of its `SHT_SYMTAB_SHNDX` section if any. The entry size must be 24 (or 0,
- * read as 24) and the size a multiple of it.
+ * read as 24) and the size a multiple of it. The table's bounds are checked once (the reader covers exactly
+ * the table), then entries are read straight from its DataView; names and extended indices are still
+ * checked one by one.
  */
 export function parseSymbolTable(
   table: ByteReader,
@@ -73,20 +76,39 @@ export function parseSymbolTable(
   if (table.length % ELF64_SIZES.SYMBOL !== 0) {
     throw table.error(`size ${table.length} is not a multiple of ${ELF64_SIZES.SYMBOL}`, 0);
   }
-  const count = table.length / ELF64_SIZES.SYMBOL;
-  const symbols: ElfSymbol[] = [];
-  for (let index = 0; index < count; index++) {
-    const at = index * ELF64_SIZES.SYMBOL;
-    const nameOffset = table.u32At(at);
-    const info = table.u8At(at + 4);
-    const other = table.u8At(at + 5);
-    const { shndx, sectionIndex } = resolveSectionIndex(table.u16At(at + 6), index, extended, table, at);
+  const count = table.length / SYMBOL_SIZE;
+  const view = table.view;
+  const le = table.littleEndian;
+  const symbols: ElfSymbol[] = []; // pushed, not preallocated, so the array stays packed for consumers
+  const sharedSizes = new Array<bigint | undefined>(SHARED_SIZE_LIMIT);
+  const sizeLow = le ? 16 : 20;
+  const sizeHigh = le ? 20 : 16;
+  for (let index = 0, at = 0; index < count; index++, at += SYMBOL_SIZE) {
+    const nameOffset = view.getUint32(at, le);
+    const info = view.getUint8(at + 4);
+    const other = view.getUint8(at + 5);
+    const raw = view.getUint16(at + 6, le);
+    let shndx = raw;
+    let sectionIndex: number | undefined;
+    if (raw === SHN_XINDEX) {
+      shndx = extendedSectionIndex(index, extended, table, at);
+      sectionIndex = shndx;
+    } else if (raw !== SHN_UNDEF && raw < SHN_LORESERVE) {
+      sectionIndex = raw;
+    }
+    const low = view.getUint32(at + sizeLow, le);
+    const shared = low < SHARED_SIZE_LIMIT && view.getUint32(at + sizeHigh, le) === 0;
+    let size = shared ? sharedSizes[low] : undefined;
+    if (size === undefined) {
+      size = view.getBigUint64(at + 16, le);
+      if (shared) sharedSizes[low] = size;
+    }
     symbols.push({
       index,
       name: strings.at(nameOffset),
       nameOffset,
-      value: table.u64At(at + 8),
-      size: table.u64At(at + 16),
+      value: view.getBigUint64(at + 8, le),
+      size,
       info,
       other,
       type: info & 0xf,

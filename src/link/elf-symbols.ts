@@ -20,19 +20,31 @@ export interface FunctionSymbol {
   binding: number;
 }
 
+const STT_FUNC = STT.FUNC;
+const STT_GNU_IFUNC = STT.GNU_IFUNC;
+const STB_GLOBAL = STB.GLOBAL;
+const STB_GNU_UNIQUE = STB.GNU_UNIQUE;
+const STB_WEAK = STB.WEAK;
+
 function isFunction(sym: ElfSymbol): boolean {
   return (
-    (sym.type === STT.FUNC || sym.type === STT.GNU_IFUNC) &&
+    (sym.type === STT_FUNC || sym.type === STT_GNU_IFUNC) &&
     sym.sectionIndex !== undefined &&
-    sym.value !== 0n
+    sym.value !== 0n &&
+    sym.name !== ''
   );
 }
 
-const BINDING_RANK: Record<number, number> = { [STB.GLOBAL]: 0, [STB.GNU_UNIQUE]: 0, [STB.WEAK]: 1 };
+/** Preference among definitions of one name: lower wins (global and unique, then weak, then the rest). */
+function bindingRank(binding: number): number {
+  if (binding === STB_GLOBAL || binding === STB_GNU_UNIQUE) return 0;
+  return binding === STB_WEAK ? 1 : 2;
+}
 
 /**
  * Every defined function symbol of `elf` by name (names with a `@VERSION` suffix are also indexed under the
- * bare name when `@@` marks the default version). Throws `EINVAL` for relocatable objects.
+ * bare name when `@@` marks the default version). Throws `EINVAL` for relocatable objects. Built in one
+ * pass over both symbol tables; callers keep the map to look names up.
  */
 export function functionSymbols(elf: ElfFile, label: string): Map<string, FunctionSymbol> {
   if (elf.header.type !== ET.EXEC && elf.header.type !== ET.DYN)
@@ -41,19 +53,23 @@ export function functionSymbols(elf: ElfFile, label: string): Map<string, Functi
       'EINVAL',
     );
   const out = new Map<string, FunctionSymbol>();
-  const add = (name: string, sym: ElfSymbol): void => {
+  /** Records `sym` under `name` unless an equal or better binding holds it; false when unmapped. */
+  const add = (name: string, sym: ElfSymbol, rank: number): boolean => {
     const prev = out.get(name);
-    const rank = BINDING_RANK[sym.binding] ?? 2;
-    if (prev !== undefined && (BINDING_RANK[prev.binding] ?? 2) <= rank) return;
+    if (prev !== undefined && bindingRank(prev.binding) <= rank) return true;
     const offset = elf.virtualAddressToFileOffset(sym.value);
-    if (offset === undefined) return;
+    if (offset === undefined) return false;
     out.set(name, { name, address: sym.value, offset, size: sym.size, binding: sym.binding });
+    return true;
   };
-  for (const sym of [...elf.symbols(), ...elf.dynamicSymbols()]) {
-    if (!isFunction(sym) || sym.name === '') continue;
-    add(sym.name, sym);
-    const at = sym.name.indexOf('@@');
-    if (at > 0) add(sym.name.slice(0, at), sym);
+  for (const table of [elf.symbols(), elf.dynamicSymbols()]) {
+    for (const sym of table) {
+      if (!isFunction(sym)) continue;
+      const rank = bindingRank(sym.binding);
+      if (!add(sym.name, sym, rank)) continue; // not in a file-backed segment: no name of it is either
+      const at = sym.name.indexOf('@@');
+      if (at > 0) add(sym.name.slice(0, at), sym, rank);
+    }
   }
   return out;
 }
