@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { cgroup2Mount } from '../../examples/lib/cgroup.js';
 import * as asm from '../../src/asm/index.js';
 import { attachCgroup } from '../../src/link/index.js';
 import { Program } from '../../src/prog/program.js';
@@ -20,7 +21,8 @@ import { type CounterMap, count, counterMap, counterProgram, eventually } from '
 
 checkFdLeaks();
 
-const CGROUP2 = '/sys/fs/cgroup/unified';
+// the cgroup v2 mount point: /sys/fs/cgroup/unified here, /sys/fs/cgroup in kernel-matrix guests
+const CGROUP2 = cgroup2Mount();
 const ALLOW = 1;
 /** `BPF_SOCK_OPS_TCP_CONNECT_CB`: `bpf_sock_ops.op` when an active connect is about to send its SYN. */
 const TCP_CONNECT_CB = 3;
