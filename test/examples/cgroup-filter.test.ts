@@ -7,9 +7,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cgroup2Mount } from '../../examples/lib/cgroup.js';
 import { type RunningExample, startExample } from './helpers.js';
 
-const CGROUP_ROOT = '/sys/fs/cgroup/unified';
+const CGROUP_ROOT = cgroup2Mount();
 
 /** Runs a shell that joins `cgroup` and execs `/bin/sleep 0`; adds its pid to `pids`; resolves when it exited. */
 function execInside(cgroup: string, pids: Set<number>): Promise<void> {
