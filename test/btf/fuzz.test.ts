@@ -122,7 +122,8 @@ describe('fuzzing the BTF parsers', () => {
     const seed = 0x5eed;
     const rand = prng(seed);
     const outcomes = { ok: 0, parseError: 0 };
-    const start = performance.now();
+    // CPU time, not wall time: the bound must hold on a machine other work keeps busy.
+    const start = process.cpuUsage();
     for (let i = 0; i < 2000; i++) {
       const input = mutate(i % 4 === 3 ? beBtf : btf, rand);
       let spec: Spec;
@@ -136,10 +137,11 @@ describe('fuzzing the BTF parsers', () => {
       outcomes.ok++;
       useSpec(spec, `seed ${seed} iteration ${i}`, i % 20 === 0);
     }
-    const ms = performance.now() - start;
-    t.diagnostic(`${JSON.stringify(outcomes)} in ${ms.toFixed(0)} ms`);
+    const used = process.cpuUsage(start);
+    const ms = (used.user + used.system) / 1000;
+    t.diagnostic(`${JSON.stringify(outcomes)} in ${ms.toFixed(0)} ms of CPU time`);
     assert.ok(outcomes.ok > 100 && outcomes.parseError > 100, JSON.stringify(outcomes));
-    assert.ok(ms < 20000, `${ms} ms`);
+    assert.ok(ms < 20000, `${ms} ms of CPU time`);
   });
 
   it('2000 mutated .BTF.ext sections give ParseError or records', (t) => {
