@@ -5,8 +5,8 @@
  * byte order, as the kernel does. The built-in codecs also implement `encodeAt`/`decodeAt` so batch
  * operations can work on big buffers without creating a subarray per element, and the number codecs
  * `encodeView`/`decodeView`, which maps call with the DataView they keep over each of their buffers (a
- * DataView reads and writes a u64 without assembling it from 32-bit halves). `readerAt`/`writerAt` pick the
- * fastest method a codec has, once per buffer.
+ * DataView reads and writes a u64 without assembling it from 32-bit halves). `bindBuffer` picks the
+ * fastest methods a codec has, once per buffer.
  */
 import { EbpfError } from '../errors.js';
 import { hostByteOrder } from '../internal/bytes.js';
@@ -116,7 +116,8 @@ export function bytes(size: number): Codec<Uint8Array> {
         'EINVAL',
       );
     putBytes(value, buf, offset);
-    for (let i = value.length; i < size; i++) buf[offset + i] = 0;
+    if (size - value.length > LOOP_COPY_MAX) buf.fill(0, offset + value.length, offset + size);
+    else for (let i = value.length; i < size; i++) buf[offset + i] = 0;
   };
   return {
     size,

@@ -12,9 +12,10 @@
  * stops with an `EbpfError` coded `EITERABORTED` rather than spinning. A key deleted by someone else after
  * it was prefetched may still be produced once.
  *
- * `KeyWalk` does the walk with everything prepared up front: two key buffers that take turns as "current"
- * and "next", and for each a GET_NEXT_KEY attr (current → next) and a LOOKUP_ELEM attr (current → the
- * handle's value buffer), all called by address. A step is one syscall and no allocation.
+ * `KeyWalk` does the walk with everything prepared up front (`WalkBuffers`, kept by the map and reused by
+ * its walks): two key buffers that take turns as "current" and "next", and for each a GET_NEXT_KEY attr
+ * (current → next) and a LOOKUP_ELEM attr (current → the handle's value buffer), all called by address.
+ * A step is one syscall and no allocation.
  */
 import { EbpfError } from '../errors.js';
 import { hostByteOrder } from '../internal/bytes.js';
@@ -120,6 +121,7 @@ export class KeyWalk {
   #pendingIdx: 0 | 1 = 0;
   #started = false;
   #skipped = 0;
+  #released = false;
 
   constructor(h: MapHandle) {
     if (h.keySize === 0)
@@ -135,8 +137,10 @@ export class KeyWalk {
     this.#seen = isArrayMapType(h.type) ? undefined : new KeySet(Math.ceil(h.keySize / 4), h.maxEntries);
   }
 
-  /** Returns the buffers to the map (idempotent); the walk must not be used afterwards. */
+  /** Returns the buffers to the map (only the first call counts); the walk must not be used afterwards. */
   release(): void {
+    if (this.#released) return;
+    this.#released = true;
     this.#b.busy = false;
   }
 
