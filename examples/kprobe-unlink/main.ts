@@ -1,13 +1,31 @@
 /**
  * kprobe-unlink: prints every file removal (pid, comm, path, result) from a kprobe and a kretprobe on the
- * kernel's `do_unlinkat`. The entry program reads the path with a CO-RE read of `struct filename`; the
+ * kernel's unlinkat worker: `do_unlinkat`, or `filename_unlinkat` on kernels that renamed it (7.x), picked
+ * from the kernel's BTF. The entry program reads the path with a CO-RE read of `struct filename`; the
  * return program adds the result. On kernels without kprobes it exits with a one-line error.
  */
 import { isNotSupportedError } from 'ebpf-ts';
+import { findKernelFunction, isTypeNotFoundError } from 'ebpf-ts/btf';
 import { kprobe, kretprobe, type Link } from 'ebpf-ts/link';
 import { RingBufReader } from 'ebpf-ts/ringbuf';
 import { runExample } from '../lib/run.js';
 import { loadKprobeUnlinkObjects, unlinkEventCodec } from './kprobe-unlink.gen.js';
+
+/** Kernel functions doing unlinkat's work, newest name first (both take `int dfd, struct filename *name`). */
+const CANDIDATES = ['filename_unlinkat', 'do_unlinkat'];
+
+/** The first candidate the running kernel's BTF has; the first one otherwise (the attach then explains). */
+function unlinkTarget(): string {
+  for (const name of CANDIDATES) {
+    try {
+      findKernelFunction(name, { attach: 'function' });
+      return name;
+    } catch (e) {
+      if (!isTypeNotFoundError(e)) throw e;
+    }
+  }
+  return CANDIDATES[CANDIDATES.length - 1] as string;
+}
 
 /** Attaches, turning a missing kprobe facility into one clear line that suggests a working example. */
 function attachOrExplain(attach: () => Link): Link {
@@ -24,12 +42,13 @@ function attachOrExplain(attach: () => Link): Link {
 
 runExample('kprobe-unlink: trace do_unlinkat (kprobe + kretprobe, CO-RE)', {}, async ({ signal, json }) => {
   using objects = loadKprobeUnlinkObjects();
-  using _entry = attachOrExplain(() => kprobe('do_unlinkat', objects.programs.doUnlinkatEntry));
-  using _exit = attachOrExplain(() => kretprobe('do_unlinkat', objects.programs.doUnlinkatExit));
+  const target = unlinkTarget();
+  using _entry = attachOrExplain(() => kprobe(target, objects.programs.doUnlinkatEntry));
+  using _exit = attachOrExplain(() => kretprobe(target, objects.programs.doUnlinkatExit));
   await using reader = new RingBufReader(objects.maps.events);
   const stop = (): void => reader.close();
   signal.addEventListener('abort', stop, { once: true });
-  if (!json) console.log('attached kprobe and kretprobe to do_unlinkat... Ctrl-C to stop');
+  if (!json) console.log(`attached kprobe and kretprobe to ${target}... Ctrl-C to stop`);
   for await (const { sample } of reader) {
     const e = unlinkEventCodec.decode(sample);
     if (json) console.log(JSON.stringify(e));

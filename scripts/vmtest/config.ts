@@ -96,8 +96,9 @@ export const KERNEL_LANES: readonly KernelLane[] = [
     name: 'bookworm',
     suite: 'bookworm',
     description: 'Debian 12, 6.1 LTS',
-    // uprobe_multi links came in 6.6, cgroup/connect_unix hooks in 6.7
-    knownAbsentFeatures: [...TCG_ABSENT_FEATURES, 'uprobe_multi', 'cgroup unix connect'],
+    // uprobe_multi links came in 6.6, cgroup/connect_unix hooks in 6.7; Debian's 6.1 has no CONFIG_FPROBE,
+    // so no kprobe_multi links
+    knownAbsentFeatures: [...TCG_ABSENT_FEATURES, 'uprobe_multi', 'cgroup unix connect', 'kprobe_multi'],
   },
   {
     name: 'trixie',

@@ -25,7 +25,7 @@ it('kprobe-unlink reports removed files with their result (or exits with the cle
   const base = join(tmpdir(), `kprobe-unlink-${process.pid}-${Date.now()}`);
   const ex = startExample('kprobe-unlink');
   try {
-    await ex.waitFor(/^attached kprobe and kretprobe to do_unlinkat/);
+    await ex.waitFor(/^attached kprobe and kretprobe to (do_unlinkat|filename_unlinkat)/); // renamed in 7.x
     let i = 0;
     const timer = setInterval(() => {
       const file = `${base}-${i++}`;

@@ -19,6 +19,7 @@ import {
   probeSupport,
   syscallSymbol,
 } from '../../src/link/index.js';
+import { compareKernelRelease, runningKernelRelease } from '../../src/prog/kernel-release.js';
 import { defaultContext } from '../../src/syscall/context.js';
 import { AttachType, ProgramType } from '../../src/syscall/uapi-enums.js';
 import { checkFdLeaks } from '../helpers/fd-leaks.js';
@@ -83,7 +84,14 @@ describe('kprobes', () => {
       openSomething();
       assert.ok(count(map) - start >= 3n);
       const d = link.info().details;
-      assert.ok(d?.kind === 'perf_event' && d.event.type === name);
+      assert.ok(d?.kind === 'perf_event');
+      if (d.event.type === 'unspec') {
+        // bpf_link_info describes perf-event links since 6.6 (the 6.1 guest leaves it zeroed)
+        const release = runningKernelRelease(defaultContext());
+        assert.ok(release && compareKernelRelease(release, '6.6') < 0, 'unspec perf-event link on >= 6.6');
+        return;
+      }
+      assert.ok(d.event.type === name);
       assert.equal(d.event.function, syscallSymbol(defaultContext(), 'sys_openat'));
     });
   }
