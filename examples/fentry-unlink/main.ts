@@ -5,26 +5,17 @@
  * trampolines (fentry/fexit); on kernels without them it exits with a one-line error.
  */
 import { type CollectionSpec, isNotSupportedError, newCollection } from 'ebpf-ts';
-import { findKernelFunction, isTypeNotFoundError } from 'ebpf-ts/btf';
 import { attachTracing } from 'ebpf-ts/link';
 import { RingBufReader } from 'ebpf-ts/ringbuf';
 import { runExample } from '../lib/run.js';
+import { findUnlinkTarget, UNLINK_CANDIDATES } from '../lib/unlink-target.js';
 import { loadFentryUnlinkSpec, type UnlinkEvent, unlinkEventCodec } from './fentry-unlink.gen.js';
 
-/** Kernel functions doing unlinkat's work, newest name first. */
-const CANDIDATES = ['filename_unlinkat', 'do_unlinkat'];
-
-/** The first candidate the running kernel's BTF has. */
+/** The unlinkat worker of the running kernel (its BTF must have one). */
 function unlinkTarget(): string {
-  for (const name of CANDIDATES) {
-    try {
-      findKernelFunction(name, { attach: 'function' });
-      return name;
-    } catch (e) {
-      if (!isTypeNotFoundError(e)) throw e;
-    }
-  }
-  throw new Error(`kernel BTF has none of ${CANDIDATES.join(', ')}`);
+  const target = findUnlinkTarget();
+  if (target === undefined) throw new Error(`kernel BTF has none of ${UNLINK_CANDIDATES.join(', ')}`);
+  return target;
 }
 
 /** Points both programs at `target`. */

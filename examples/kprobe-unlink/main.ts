@@ -5,27 +5,11 @@
  * return program adds the result. On kernels without kprobes it exits with a one-line error.
  */
 import { isNotSupportedError } from 'ebpf-ts';
-import { findKernelFunction, isTypeNotFoundError } from 'ebpf-ts/btf';
 import { kprobe, kretprobe, type Link } from 'ebpf-ts/link';
 import { RingBufReader } from 'ebpf-ts/ringbuf';
 import { runExample } from '../lib/run.js';
+import { findUnlinkTarget } from '../lib/unlink-target.js';
 import { loadKprobeUnlinkObjects, unlinkEventCodec } from './kprobe-unlink.gen.js';
-
-/** Kernel functions doing unlinkat's work, newest name first (both take `int dfd, struct filename *name`). */
-const CANDIDATES = ['filename_unlinkat', 'do_unlinkat'];
-
-/** The first candidate the running kernel's BTF has; the first one otherwise (the attach then explains). */
-function unlinkTarget(): string {
-  for (const name of CANDIDATES) {
-    try {
-      findKernelFunction(name, { attach: 'function' });
-      return name;
-    } catch (e) {
-      if (!isTypeNotFoundError(e)) throw e;
-    }
-  }
-  return CANDIDATES[CANDIDATES.length - 1] as string;
-}
 
 /** Attaches, turning a missing kprobe facility into one clear line that suggests a working example. */
 function attachOrExplain(attach: () => Link): Link {
@@ -42,7 +26,8 @@ function attachOrExplain(attach: () => Link): Link {
 
 runExample('kprobe-unlink: trace do_unlinkat (kprobe + kretprobe, CO-RE)', {}, async ({ signal, json }) => {
   using objects = loadKprobeUnlinkObjects();
-  const target = unlinkTarget();
+  // a kernel without either name fails at attach with a clear error naming do_unlinkat
+  const target = findUnlinkTarget() ?? 'do_unlinkat';
   using _entry = attachOrExplain(() => kprobe(target, objects.programs.doUnlinkatEntry));
   using _exit = attachOrExplain(() => kretprobe(target, objects.programs.doUnlinkatExit));
   await using reader = new RingBufReader(objects.maps.events);
