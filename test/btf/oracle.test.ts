@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { dumpRaw, loadSpec } from '../../src/btf/index.js';
-import { bpftoolRaw, extractSection, fixtureObjects, normalizeDump } from './helpers.js';
+import { bpftoolRaw, extractSection, fixtureObjects, normalizeDump, ROOT } from './helpers.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 
@@ -29,10 +29,20 @@ describe('raw dump matches bpftool btf dump format raw', () => {
     assertSameDump(dumpRaw(spec), bpftoolRaw(VMLINUX), 'vmlinux');
   });
 
-  const objects = fixtureObjects();
+  // every committed object: the fixtures (both byte orders), the examples' objects and the bench producer
+  const objects = [
+    ...fixtureObjects(),
+    ...['bpf', join('bpf', 'bench')].flatMap((d) =>
+      readdirSync(join(ROOT, d))
+        .filter((f) => f.endsWith('.bpf.o'))
+        .sort()
+        .map((f) => join(ROOT, d, f)),
+    ),
+  ];
   it('has fixtures to compare', () => {
     assert.ok(objects.some((o) => o.endsWith('btf_types.bpf.o')));
     assert.ok(objects.some((o) => o.endsWith('btf_types.bpfeb.o')));
+    assert.ok(objects.some((o) => o.endsWith('xdp-counter.bpf.o')));
   });
   for (const obj of objects) {
     it(basename(obj), () => {
